@@ -1,0 +1,57 @@
+# The two commands of the README:
+#   make book   build the HTML book into _build/html (executes notebooks through jupyter-cache)
+#   make test   unit tests + pytest --nbval over every notebook + a strict book build + offline check
+# Each creates .venv from requirements.lock on first use; needs only Python >= 3.10, pip and make.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+JB_STRICT := -W -n --keep-going
+# Test processes: one per core is the fastest here; each keeps one thread per process.
+PYTEST_WORKERS ?= 2
+
+.PHONY: all book test unit nbval book-check offline-check notebooks clean clean-venv
+
+all: book
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[book,test]"
+	touch $@
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(JB_STRICT)
+
+test: unit nbval book-check offline-check
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -q -n $(PYTEST_WORKERS) --ignore=tests/book
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) -q -p no:cacheprovider \
+		-n $(PYTEST_WORKERS) --dist loadfile --nbval-sanitize-with .ci/nbval-sanitize.cfg
+
+# nbval has just executed every cell, so the strict build renders the stored outputs (execution
+# off) and checks structure, cross-references, citations and warnings.
+book-check: $(STAMP)
+	$(BIN)/python .ci/noexec-config.py > _build_noexec_config.yml
+	$(BIN)/jupyter-book build . $(JB_STRICT) --config _build_noexec_config.yml; status=$$?; \
+		rm -f _build_noexec_config.yml; exit $$status
+
+# Opens the built chapter in headless Chromium with the network off: math typeset, figures shown.
+offline-check: $(STAMP)
+	$(BIN)/python -m pytest tests/book -q -rs
+
+notebooks: $(STAMP)
+	$(BIN)/python .ci/execute-notebooks.py $(NOTEBOOKS)
+
+clean:
+	rm -rf _build .jupyter_cache
+
+clean-venv:
+	rm -rf $(VENV)

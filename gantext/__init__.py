@@ -1,0 +1,17 @@
+"""gantext: the companion package of *Generative Adversarial Networks, an executable textbook*.
+
+Notebooks and exercises write ``import gantext as gt``; the public names of every module are
+re-exported here (``gt.MLPGenerator``, ``gt.fit``, ``gt.verify``, …) and the modules themselves are
+available as ``gt.losses``, ``gt.theory``, ``gt.metrics``, ``gt.plot`` and so on.
+"""
+
+from . import data, losses, metrics, models, penalties, plot, theory, train, utils, verify as _verify_module
+from .data import *  # noqa: F401,F403
+from .metrics import *  # noqa: F401,F403
+from .models import *  # noqa: F401,F403
+from .penalties import *  # noqa: F401,F403
+from .train import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403
+from .verify import verify
+
+__version__ = "0.1.0"

@@ -1,0 +1,64 @@
+"""Regularisers of the discriminator (critic).
+
+The penalties return a scalar tensor that the caller multiplies by its weight and adds to the
+discriminator loss; they never call ``backward()`` or step an optimiser. Weight clipping is the
+one in-place operation and is named with a trailing underscore, like PyTorch's own in-place ops.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["gradient_penalty", "r1_penalty", "clip_weights_"]
+
+
+def _input_gradient(critic: nn.Module, x: Tensor) -> Tensor:
+    """∇ₓ f(x) for each row of ``x``, kept in the graph so the penalty can be differentiated."""
+    x = x.detach().requires_grad_(True)
+    scores = critic(x)
+    (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
+    return grad.flatten(1)                                                      # [n, prod(shape)]
+
+
+def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, target: float = 1.0,
+                     generator: torch.Generator | None = None) -> Tensor:
+    r"""The WGAN-GP penalty of Gulrajani et al. (2017):
+
+    .. math:: \mathbb E_{\hat x}\big[(\lVert \nabla_{\hat x} f(\hat x) \rVert_2 - t)^2\big],
+       \quad \hat x = \epsilon x + (1 - \epsilon)\tilde x,\ \epsilon \sim U[0, 1],
+
+    with **one** ε per sample (not one per batch) and **one** norm per sample (not one over the
+    batch), for inputs of any shape ``[n, ...]``. ``target`` is t (1 in the paper).
+    Multiply by λ (10 in the paper) and add to the critic loss.
+    """
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape, got {list(real.shape)} and {list(fake.shape)}")
+    n = real.shape[0]
+    eps_shape = (n,) + (1,) * (real.dim() - 1)
+    if generator is None:
+        eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype)
+    else:
+        eps = torch.rand(eps_shape, generator=generator, device=generator.device).to(real)
+    interpolates = eps * real.detach() + (1 - eps) * fake.detach()             # [n, ...]
+    grad = _input_gradient(critic, interpolates)                                # [n, D]
+    return (grad.norm(dim=1) - target).pow(2).mean()
+
+
+def r1_penalty(critic: nn.Module, real: Tensor) -> Tensor:
+    r"""The zero-centred R1 penalty of Mescheder et al. (2018) on real data:
+    :math:`\mathbb E_{x \sim p_\text{data}} \lVert \nabla_x f(x) \rVert_2^2`.
+
+    The paper's regulariser is (γ/2) times this value.
+    """
+    return _input_gradient(critic, real).pow(2).sum(dim=1).mean()
+
+
+@torch.no_grad()
+def clip_weights_(module: nn.Module, c: float) -> nn.Module:
+    """Clamp every parameter of ``module`` to [−c, c] in place (WGAN, Arjovsky et al., 2017)."""
+    if not (isinstance(c, (int, float)) and c > 0):
+        raise ValueError(f"c must be a number > 0, got {c!r}")
+    for p in module.parameters():
+        p.clamp_(-c, c)
+    return module

@@ -1,0 +1,171 @@
+"""Figures the chapters share, in one style for the whole book.
+
+Colours are fixed across the book: the data distribution is always :data:`DATA` (blue), the
+generator :data:`GENERATOR` (orange) and the discriminator :data:`DISCRIMINATOR` (green), so a
+reader who has seen one figure can read the next without its legend. Every function draws on a
+Matplotlib ``Axes`` (a new one when none is given) and returns it.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+__all__ = ["DATA", "GENERATOR", "DISCRIMINATOR", "OPTIMAL", "PALETTE", "use_style",
+           "density_1d", "samples_2d", "vector_field", "training_curves", "to_numpy"]
+
+DATA = "#1f5fa8"           # the data distribution p_data
+GENERATOR = "#e07b1a"      # the generator's distribution p_g and its samples
+DISCRIMINATOR = "#2e8b57"  # the discriminator D(x)
+OPTIMAL = "#6b4c9a"        # closed forms and optima (D*, exact divergences)
+PALETTE = [DATA, GENERATOR, DISCRIMINATOR, OPTIMAL, "#c0392b", "#7f8c8d", "#b8860b", "#17becf"]
+
+
+def use_style() -> None:
+    """Set the book's Matplotlib style: readable sizes, light grids, the book's colour cycle,
+    and SVG-free PNG output at a resolution that stays sharp in the HTML book."""
+    plt.rcParams.update({
+        "figure.figsize": (6.4, 3.6),
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlesize": 11,
+        "axes.labelsize": 10,
+        "legend.fontsize": 9,
+        "legend.frameon": False,
+        "axes.prop_cycle": plt.cycler(color=PALETTE),
+        "image.cmap": "viridis",
+    })
+
+
+def to_numpy(x) -> np.ndarray:
+    """A tensor (any device, with or without grad), array or list as a float64 NumPy array."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _axes(ax):
+    return plt.subplots()[1] if ax is None else ax
+
+
+def density_1d(xs, p_data=None, generated=None, discriminator=None, optimal=None, *, ax=None,
+               title: str | None = None, bins: int = 60):
+    """The picture of Goodfellow et al.'s Figure 1: p_data, p_g and D on one axis.
+
+    ``xs`` is a grid of points; ``p_data`` a density function or array on the grid; ``generated``
+    samples from G (drawn as a histogram, the empirical p_g); ``discriminator`` D(x) on the grid
+    (a probability in [0, 1], on the right axis); ``optimal`` D*(x) on the grid, dashed.
+    """
+    ax = _axes(ax)
+    xs_np = to_numpy(xs).ravel()
+    if p_data is not None:
+        dens = to_numpy(p_data(torch.as_tensor(xs_np)) if callable(p_data) else p_data).ravel()
+        ax.plot(xs_np, dens, color=DATA, lw=2, label=r"$p_\mathrm{data}$")
+        ax.fill_between(xs_np, dens, color=DATA, alpha=0.12)
+    if generated is not None:
+        g = to_numpy(generated).ravel()
+        ax.hist(g, bins=bins, range=(xs_np[0], xs_np[-1]), density=True, color=GENERATOR,
+                alpha=0.45, label=r"$p_g$ (samples)")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("density")
+    ax.set_xlim(xs_np[0], xs_np[-1])
+    handles, labels = ax.get_legend_handles_labels()
+    if discriminator is not None or optimal is not None:
+        right = ax.twinx()
+        right.set_ylim(-0.02, 1.02)
+        right.set_ylabel("$D(x)$")
+        right.grid(False)
+        right.spines["right"].set_visible(True)
+        if discriminator is not None:
+            right.plot(xs_np, to_numpy(discriminator).ravel(), color=DISCRIMINATOR, lw=2, label="$D(x)$")
+        if optimal is not None:
+            right.plot(xs_np, to_numpy(optimal).ravel(), color=OPTIMAL, lw=1.5, ls="--", label="$D^*(x)$")
+        h2, l2 = right.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    ax.legend(handles, labels, loc="upper left")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def samples_2d(samples=None, means=None, *, data=None, ax=None, title: str | None = None,
+               limit: float | None = None, s: float = 4.0):
+    """2-D generator samples (orange) over the data: the mode centres ``means`` as blue crosses
+    and/or data samples ``data`` as faint blue points."""
+    ax = _axes(ax)
+    if data is not None:
+        d = to_numpy(data)
+        ax.scatter(d[:, 0], d[:, 1], s=s, color=DATA, alpha=0.25, lw=0, label="data")
+    if samples is not None:
+        g = to_numpy(samples)
+        ax.scatter(g[:, 0], g[:, 1], s=s, color=GENERATOR, alpha=0.6, lw=0, label="generator")
+    if means is not None:
+        m = to_numpy(means)
+        ax.scatter(m[:, 0], m[:, 1], marker="x", s=40, color=DATA, lw=1.5, label="modes")
+    ax.set_aspect("equal")
+    if limit is not None:
+        ax.set_xlim(-limit, limit)
+        ax.set_ylim(-limit, limit)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def vector_field(field: Callable, *, extent: float = 2.0, trajectories: Sequence = (),
+                 labels: Sequence[str] = (), ax=None, title: str | None = None,
+                 xlabel: str = "generator parameter", ylabel: str = "discriminator parameter",
+                 density: int = 21):
+    """A two-player game's vector field ``field(u, v) -> (du, dv)`` as arrows, with trajectories
+    (arrays ``[T, 2]``) drawn over it; a circle marks each trajectory's start."""
+    ax = _axes(ax)
+    grid = np.linspace(-extent, extent, density)
+    u, v = np.meshgrid(grid, grid)
+    du, dv = field(u, v)
+    ax.quiver(u, v, du, dv, color="0.6", angles="xy", width=0.003)
+    for i, path in enumerate(trajectories):
+        path = np.asarray(path)
+        colour = PALETTE[(i + 1) % len(PALETTE)]
+        ax.plot(path[:, 0], path[:, 1], color=colour, lw=1.5,
+                label=labels[i] if i < len(labels) else None)
+        ax.plot(*path[0], "o", color=colour, ms=5)
+    ax.plot(0, 0, "*", color="k", ms=10, label="equilibrium")
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_aspect("equal")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def training_curves(history, *, ax=None, smooth: int = 25, title: str | None = None):
+    """The discriminator's and generator's losses per generator step (moving average over
+    ``smooth`` steps, the raw values faint behind)."""
+    ax = _axes(ax)
+    for values, colour, name in ((history.d_loss, DISCRIMINATOR, "discriminator loss"),
+                                 (history.g_loss, GENERATOR, "generator loss")):
+        y = np.asarray(values, dtype=np.float64)
+        steps = np.arange(1, len(y) + 1)
+        ax.plot(steps, y, color=colour, alpha=0.2, lw=0.8)
+        if smooth > 1 and len(y) >= smooth:
+            kernel = np.ones(smooth) / smooth
+            ax.plot(steps[smooth - 1:], np.convolve(y, kernel, mode="valid"), color=colour, lw=2, label=name)
+        else:
+            ax.plot(steps, y, color=colour, lw=2, label=name)
+    ax.set_xlabel("generator step")
+    ax.set_ylabel("loss")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
