@@ -1,0 +1,228 @@
+"""Lipschitz continuity: the constraint that turns a critic into an estimate of W₁.
+
+By the Kantorovich–Rubinstein duality (chapter 4), for every function f with Lipschitz constant
+at most K,
+
+.. math:: \\mathbb E_{x\\sim P}[f(x)] - \\mathbb E_{y\\sim Q}[f(y)] \\le K\\, W_1(P, Q),
+
+with equality for the best such f. A WGAN critic is therefore only as good as our control of
+its Lipschitz constant, and this module measures that constant from both sides:
+
+* from above, :func:`lipschitz_upper_bound`: the product of the layers' spectral norms
+  (:func:`spectral_norm`) and of the activations' slopes, valid for a chain of layers;
+* from below, :func:`lipschitz_estimate`: the largest input-gradient norm over a set of points
+  (:func:`gradient_norms`), for instance the interpolates on which WGAN-GP puts its penalty
+  (:func:`interpolates`).
+
+:func:`power_iteration` is the estimate of the top singular value that spectral normalisation
+(Miyato et al., 2018) runs inside every layer, and :func:`wasserstein_estimate` reads a trained
+critic as the estimate of W₁ that the duality promises.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["spectral_norm", "power_iteration", "lipschitz_upper_bound", "interpolates",
+           "gradient_norms", "lipschitz_estimate", "wasserstein_estimate"]
+
+
+# --------------------------------------------------------------------------------------------
+# One layer: the spectral norm
+# --------------------------------------------------------------------------------------------
+
+def _weight_matrix(layer) -> Tensor:
+    """A weight tensor, or a layer's ``.weight``, as a float64 matrix ``[out, in]``."""
+    if isinstance(layer, nn.Module):
+        if not isinstance(getattr(layer, "weight", None), Tensor):
+            raise TypeError(f"layer must be a tensor or a module with a .weight tensor, "
+                            f"got {type(layer).__name__}")
+        layer = layer.weight  # with spectral normalisation, the normalised weight W / σ̂
+    if not isinstance(layer, Tensor):
+        raise TypeError(f"layer must be a tensor or a module with a .weight tensor, "
+                        f"got {type(layer).__name__}")
+    if layer.dim() < 2 or layer.numel() == 0:
+        raise ValueError(f"a weight must have at least 2 dimensions and no empty one, "
+                         f"got shape {list(layer.shape)}")
+    return layer.detach().flatten(1).double()                                   # [out, in·...]
+
+
+def spectral_norm(layer) -> float:
+    r"""The spectral norm :math:`\sigma_1(W) = \max_{\lVert v \rVert_2 = 1} \lVert W v \rVert_2` of a
+    weight matrix, computed exactly (an SVD, in float64).
+
+    ``layer`` is a weight tensor or a module with a ``.weight`` (an ``nn.Linear``, also one
+    wrapped in ``nn.utils.parametrizations.spectral_norm``, whose ``.weight`` is the normalised
+    W/σ̂). A weight with more than two dimensions is flattened to ``[out, in·…]``, the matrix
+    that spectral normalisation normalises (for a convolution this is not the operator norm of
+    the convolution itself). σ₁(W) is the Lipschitz constant of x ↦ Wx + b (chapter 4).
+    """
+    return torch.linalg.matrix_norm(_weight_matrix(layer), ord=2).item()
+
+
+def power_iteration(layer, n_iter: int = 20, generator: torch.Generator | None = None) -> float:
+    r"""Estimate σ₁(W) by ``n_iter`` steps of power iteration, the estimator spectral
+    normalisation uses (Miyato et al., 2018, Algorithm 1):
+
+    .. math:: v \leftarrow W^\top u / \lVert W^\top u \rVert, \quad
+              u \leftarrow W v / \lVert W v \rVert, \qquad \hat\sigma = u^\top W v.
+
+    Starting from a random u, the estimate never exceeds σ₁; after k steps v is off the top
+    singular direction by :math:`O((\sigma_2/\sigma_1)^{2k})`, and the estimate, a Rayleigh
+    quotient, is off σ₁ by the square of that, :math:`O((\sigma_2/\sigma_1)^{4k})`. Chapter 4 compares it with :func:`spectral_norm`.
+    """
+    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
+        raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
+    W = _weight_matrix(layer)                                                   # [m, n]
+    u = torch.randn(W.shape[0], generator=generator, dtype=torch.float64)       # [m]
+    u = u / u.norm()
+    for _ in range(n_iter):
+        v = W.T @ u                                                             # [n]
+        v = v / v.norm().clamp_min(1e-300)
+        u = W @ v                                                               # [m]
+        u = u / u.norm().clamp_min(1e-300)
+    return (u @ W @ v).item()
+
+
+# --------------------------------------------------------------------------------------------
+# A network: bounds on its Lipschitz constant
+# --------------------------------------------------------------------------------------------
+
+def _activation_slope(module: nn.Module) -> float | None:
+    """The Lipschitz constant of a known element-wise activation, or None if it is not one."""
+    if isinstance(module, (nn.ReLU, nn.Tanh, nn.Hardtanh, nn.Softsign)):
+        return 1.0
+    if isinstance(module, (nn.Identity, nn.Flatten, nn.Unflatten)):  # reshapes keep the norm
+        return 1.0
+    if isinstance(module, nn.LeakyReLU):
+        return max(1.0, abs(module.negative_slope))
+    if isinstance(module, nn.ELU):
+        return max(1.0, module.alpha)
+    if isinstance(module, nn.Sigmoid):
+        return 0.25
+    return None
+
+
+def _layers(module: nn.Module):
+    """The layers of a network in order: linear layers (with their parametrisations, such as
+    spectral normalisation, kept inside) and the leaf modules of everything else."""
+    children = list(module.children())
+    if isinstance(module, nn.Linear) or not children:
+        yield module
+        return
+    for child in children:
+        yield from _layers(child)
+
+
+def lipschitz_upper_bound(network: nn.Module) -> float:
+    r"""An upper bound on the Lipschitz constant (Euclidean norms) of a chain of layers:
+
+    .. math:: \operatorname{Lip}(f_L \circ \dots \circ f_1) \le \prod_l \operatorname{Lip}(f_l),
+
+    with :math:`\operatorname{Lip}(x \mapsto Wx + b) = \sigma_1(W)` (:func:`spectral_norm`) and
+    the slope bound of each activation (ReLU, tanh: 1; LeakyReLU(a): max(1, |a|); sigmoid: ¼).
+
+    ``network`` is an ``nn.Linear``, an activation, or a module whose leaf modules are such
+    layers applied one after another (an ``nn.Sequential``, :class:`gantext.MLPDiscriminator`
+    without the minibatch feature; with ``pack=m`` the bound is for the packed input). Any
+    other leaf (batch norm, convolution, the minibatch-std feature) raises ``TypeError``: the
+    bound would not hold, or not be computed, for it. The bound is often loose by orders of
+    magnitude for a trained network (chapter 4 measures by how much).
+    """
+    if not isinstance(network, nn.Module):
+        raise TypeError(f"network must be an nn.Module, got {type(network).__name__}")
+    bound = 1.0
+    for module in _layers(network):
+        if isinstance(module, nn.Linear):
+            bound *= spectral_norm(module)
+            continue
+        slope = _activation_slope(module)
+        if slope is None:
+            raise TypeError(
+                f"lipschitz_upper_bound accepts chains of nn.Linear layers and element-wise "
+                f"activations (ReLU, LeakyReLU, Tanh, ELU, Sigmoid, Hardtanh, Softsign) and reshapes (Identity, Flatten); "
+                f"network contains {type(module).__name__}")
+        bound *= slope
+    return bound
+
+
+def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    r"""Points :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)\tilde x_i` with one
+    :math:`\epsilon_i \sim U[0, 1]` per sample, on the segments between paired real and fake
+    samples of any shape ``[n, ...]``: where WGAN-GP (Gulrajani et al., 2017) measures and
+    penalises the critic's gradient. Returns a detached tensor of the same shape."""
+    if not isinstance(real, Tensor) or not isinstance(fake, Tensor):
+        raise TypeError("real and fake must be tensors")
+    if real.shape != fake.shape or real.dim() < 1:
+        raise ValueError(f"real and fake must have the same shape [n, ...], got "
+                         f"{list(real.shape)} and {list(fake.shape)}")
+    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    device = generator.device if generator is not None else real.device
+    eps = torch.rand(eps_shape, generator=generator, device=device).to(real)    # [n, 1, ...]
+    return (eps * real.detach() + (1 - eps) * fake.detach())                    # [n, ...]
+
+
+def gradient_norms(critic: nn.Module, points: Tensor) -> Tensor:
+    r"""The norm :math:`\lVert \nabla_x f(x) \rVert_2` of the critic's input gradient at every
+    point of ``points`` (shape ``[n, ...]``, one norm per sample), as a float64 tensor ``[n]``.
+
+    Each row's score depends only on that row (true for every critic in gantext except those
+    with the minibatch feature or packing, whose gradients mix the rows)."""
+    if not isinstance(critic, nn.Module):
+        raise TypeError(f"critic must be an nn.Module, got {type(critic).__name__}")
+    if not isinstance(points, Tensor) or points.dim() < 2 or points.shape[0] == 0:
+        raise ValueError(f"points must be a tensor of shape [n, ...] with n >= 1, got "
+                         f"{getattr(points, 'shape', type(points).__name__)}")
+    with torch.enable_grad():
+        x = points.detach().requires_grad_(True)
+        scores = critic(x)                                                      # [n]
+        if scores.numel() != x.shape[0]:
+            raise ValueError(f"critic must return one score per sample ({x.shape[0]}), "
+                             f"got {scores.numel()}")
+        (grad,) = torch.autograd.grad(scores.sum(), x)                          # [n, ...]
+    return grad.flatten(1).double().norm(dim=1)                                 # [n]
+
+
+def lipschitz_estimate(critic: nn.Module, points: Tensor, fake: Tensor | None = None,
+                       generator: torch.Generator | None = None) -> float:
+    r"""A lower estimate of the critic's Lipschitz constant: the largest gradient norm
+    :math:`\max_i \lVert \nabla f(x_i) \rVert` over ``points``, or, when ``fake`` is given, over
+    the :func:`interpolates` of ``points`` (real samples) and ``fake``.
+
+    For a differentiable f the Lipschitz constant is :math:`\sup_x \lVert \nabla f(x) \rVert`, so
+    this never exceeds it, and it approaches it as the points fill the region where the sup is
+    attained (for a ReLU network on R¹, a fine grid over a wide interval attains it).
+    Compare with :func:`lipschitz_upper_bound` (chapter 4)."""
+    if fake is not None:
+        points = interpolates(points, fake, generator)
+    return gradient_norms(critic, points).max().item()
+
+
+@torch.no_grad()
+def wasserstein_estimate(critic: nn.Module, real: Tensor, fake: Tensor, lipschitz: float = 1.0) -> float:
+    r"""The critic's estimate of :math:`W_1(p_\mathrm{data}, p_g)` from the
+    Kantorovich–Rubinstein duality, in float64:
+
+    .. math:: \widehat W_1 = \frac{1}{K}\Big(\frac1n \sum_i f(x_i) - \frac1m \sum_j f(\tilde x_j)\Big),
+
+    where ``real`` holds the :math:`x_i`, ``fake`` the :math:`\tilde x_j` and ``lipschitz`` is K,
+    a bound on the critic's Lipschitz constant (1 for an ideal WGAN-GP or spectrally normalised
+    critic; a clipped critic is K-Lipschitz for an unknown K). When f/K is 1-Lipschitz the
+    estimate is at most the W₁ distance between the two empirical distributions, with equality
+    for the optimal critic. It is the negative of the WGAN critic loss
+    (:func:`gantext.losses.wasserstein_d_loss`) divided by K.
+    """
+    if not isinstance(critic, nn.Module):
+        raise TypeError(f"critic must be an nn.Module, got {type(critic).__name__}")
+    for name, x in (("real", real), ("fake", fake)):
+        if not isinstance(x, Tensor) or x.dim() < 1 or x.shape[0] == 0:
+            raise ValueError(f"{name} must be a tensor of shape [n, ...] with n >= 1")
+    if real.shape[1:] != fake.shape[1:]:
+        raise ValueError(f"real and fake samples must have the same shape, got "
+                         f"{list(real.shape[1:])} and {list(fake.shape[1:])}")
+    if isinstance(lipschitz, bool) or not isinstance(lipschitz, (int, float)) or not lipschitz > 0 \
+            or lipschitz == float("inf"):
+        raise ValueError(f"lipschitz must be a finite number > 0, got {lipschitz!r}")
+    gap = critic(real).double().mean() - critic(fake).double().mean()
+    return gap.item() / lipschitz
