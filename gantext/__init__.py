@@ -5,8 +5,9 @@ re-exported here (``gt.MLPGenerator``, ``gt.fit``, ``gt.verify``, …) and the m
 available as ``gt.losses``, ``gt.theory``, ``gt.metrics``, ``gt.plot`` and so on.
 """
 
-from . import data, losses, metrics, models, penalties, plot, theory, train, utils, verify as _verify_module
+from . import data, lipschitz, losses, metrics, models, penalties, plot, theory, train, utils, verify as _verify_module
 from .data import *  # noqa: F401,F403
+from .lipschitz import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .penalties import *  # noqa: F401,F403
