@@ -14,12 +14,15 @@ compared against, so they must be more accurate than the models.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
+from scipy import special as _special
 
 __all__ = ["bilinear_field", "dirac_gan_field", "gradient_play",
-           "Estimate", "wasserstein1"]
+           "Estimate", "wasserstein1", "optimal_logit", "optimal_discriminator", "value",
+           "kl_divergence", "jensen_shannon", "total_variation", "train_discriminator"]
 
 VectorField = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -101,8 +104,6 @@ def gradient_play(field: VectorField, start, lr: float, steps: int, alternating:
 # carries the method that produced it and, for Monte Carlo, its standard error. Exact methods
 # (closed form, quadrature, sorted samples) are the default; passing ``n_samples=`` asks for a
 # Monte Carlo estimate, which works in any dimension.
-
-from scipy import special as _special  # noqa: E402  (kept next to the code that uses it)
 
 
 class Estimate(float):
@@ -264,3 +265,243 @@ def wasserstein1(p, q) -> Estimate:
         edges = _split_at_roots(gap, _edges(p, q))
         return Estimate(_integrate(lambda x: np.abs(gap(x)), edges), "quadrature")
     return Estimate(_wasserstein1_samples(_samples_1d(p, "p"), _samples_1d(q, "q")), "sorted samples")
+
+
+def _points_np(p, x) -> np.ndarray:
+    """``x`` (tensor, array or list) as float64 NumPy of shape [n, d]; [n] is accepted in 1-D."""
+    import torch
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().double().numpy()
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1 and p.dim == 1:
+        x = x[:, None]
+    if x.ndim != 2 or x.shape[1] != p.dim:
+        accepted = "[n] or [n, 1]" if p.dim == 1 else f"[n, {p.dim}]"
+        raise ValueError(f"x must have shape {accepted}, got {list(x.shape)}")
+    return x
+
+
+def optimal_logit(p_data, p_g, x) -> np.ndarray:
+    r"""The logit of the optimal discriminator, :math:`\ell^*(x) = \log p_\mathrm{data}(x) - \log p_g(x)`
+    (chapter 2): the log density ratio, which a discriminator trained with the cross-entropy loss
+    estimates. Float64 NumPy of shape [n] for ``x`` of shape [n, d] (or [n] in 1-D)."""
+    _check_pair(p_data, p_g, ("p_data", "p_g"))
+    x = _points_np(p_data, x)                                                   # [n, d]
+    return _log_prob(p_data, x) - _log_prob(p_g, x)                             # [n]
+
+
+def optimal_discriminator(p_data, p_g, x) -> np.ndarray:
+    r"""The optimal discriminator against a fixed generator (Goodfellow et al., 2014, Prop. 1;
+    chapter 2):
+
+    .. math:: D^*(x) = \frac{p_\mathrm{data}(x)}{p_\mathrm{data}(x) + p_g(x)} = \sigma\bigl(\log p_\mathrm{data}(x) - \log p_g(x)\bigr).
+
+    Computed as the sigmoid of the log-density ratio, so it is exact where both densities
+    underflow to 0 (no 0/0): far from both, D* is still the ratio of the two Gaussian tails.
+    ``p_data`` and ``p_g`` are gantext distributions; ``x`` has shape [n, d] (or [n] in 1-D).
+    Returns float64 NumPy of shape [n].
+    """
+    return _special.expit(optimal_logit(p_data, p_g, x))
+
+
+def _discriminator_log_probs(D, x: np.ndarray, logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(log D(x), log(1 - D(x)))`` for ``x`` of shape [n, d], each float64 [n].
+
+    ``D`` is called once, without gradients, on a float64 tensor [n, d]; a ``torch.nn.Module``
+    receives it in the dtype and on the device of its parameters."""
+    import torch
+    inputs = torch.as_tensor(x, dtype=torch.float64)                            # [n, d]
+    if isinstance(D, torch.nn.Module):
+        param = next(D.parameters(), None)
+        if param is not None:
+            inputs = inputs.to(dtype=param.dtype, device=param.device)
+    with torch.no_grad():
+        out = D(inputs)
+    out = (out.detach().cpu().double().numpy() if isinstance(out, torch.Tensor)
+           else np.asarray(out, dtype=np.float64)).reshape(-1)                  # [n]
+    if out.shape[0] != x.shape[0]:
+        raise ValueError(f"D must return one number per input row: {x.shape[0]} inputs gave {out.shape[0]} outputs")
+    if logits:  # log σ(ℓ) = -softplus(-ℓ), log(1 - σ(ℓ)) = -softplus(ℓ): no log(0)
+        return -np.logaddexp(0.0, -out), -np.logaddexp(0.0, out)
+    if np.any((out < 0) | (out > 1)) or np.any(np.isnan(out)):
+        raise ValueError("D returned values outside [0, 1]; if it returns logits (as gantext's "
+                         "discriminators do), pass logits=True")
+    with np.errstate(divide="ignore"):
+        return np.log(out), np.log1p(-out)
+
+
+def _mean_and_stderr(values: np.ndarray) -> tuple[float, float]:
+    return float(np.mean(values)), float(np.std(values, ddof=1) / math.sqrt(values.size))
+
+
+def _draw(p, n: int, generator) -> np.ndarray:
+    return p.sample(n, generator=generator).double().numpy()                    # [n, d]
+
+
+def value(D, p_data, p_g, *, logits: bool = False, n_samples: int | None = None,
+          generator=None) -> Estimate:
+    r"""The value function of the GAN game for a fixed discriminator (chapters 1–3):
+
+    .. math:: V(D, G) = \mathbb E_{x\sim p_\mathrm{data}}[\log D(x)] + \mathbb E_{x\sim p_g}[\log(1 - D(x))].
+
+    ``D`` is any callable that maps a float64 tensor of shape [n, d] to n probabilities in
+    [0, 1]; with ``logits=True`` it returns logits ℓ instead (as gantext's discriminators do;
+    ``D = σ(ℓ)``) and the logs are computed stably as softplus terms. A ``torch.nn.Module``
+    receives its inputs in its own dtype and on its own device, and is called without gradients.
+
+    By default the expectations are computed by quadrature (1-D Gaussian mixtures only); with
+    ``n_samples=N`` they are Monte Carlo averages over N draws from each distribution (any
+    dimension; ``generator`` seeds them) and the result carries its standard error.
+    With :func:`optimal_logit` as D this is :math:`C(G) = -\log 4 + 2\,\mathrm{JSD}` (Theorem 1).
+    """
+    _check_pair(p_data, p_g, ("p_data", "p_g"))
+    if not callable(D):
+        raise TypeError(f"D must be a callable returning probabilities (or logits with logits=True), got {type(D).__name__}")
+    if n_samples is None:
+        _require_quadrature(p_data, p_g, "value", ("p_data", "p_g"))
+
+        def integrand(x):
+            log_d, log_1md = _discriminator_log_probs(D, x[:, None], logits)
+            dens_data, dens_g = np.exp(_log_prob(p_data, x)), np.exp(_log_prob(p_g, x))
+            with np.errstate(invalid="ignore"):  # 0·log 0 where a density underflows is 0
+                return np.where(dens_data > 0, dens_data * log_d, 0.0) + np.where(dens_g > 0, dens_g * log_1md, 0.0)
+
+        return Estimate(_integrate(integrand, _edges(p_data, p_g)), "quadrature")
+    n = _check_n_samples(n_samples)
+    log_d, _ = _discriminator_log_probs(D, _draw(p_data, n, generator), logits)
+    _, log_1md = _discriminator_log_probs(D, _draw(p_g, n, generator), logits)
+    (m1, s1), (m2, s2) = _mean_and_stderr(log_d), _mean_and_stderr(log_1md)
+    return Estimate(m1 + m2, "monte carlo", math.hypot(s1, s2))
+
+
+def _is_gaussian(p) -> bool:
+    from .data import GaussianMixture
+    return isinstance(p, GaussianMixture) and p.n_modes == 1
+
+
+def kl_divergence(p, q, *, n_samples: int | None = None, generator=None) -> Estimate:
+    r"""The Kullback–Leibler divergence :math:`\mathrm{KL}(P\,\Vert\,Q) = \mathbb E_{x\sim P}[\log p(x) - \log q(x)]`
+    in nats (chapter 3). Not symmetric: ``kl_divergence(q, p)`` is the *reverse* KL.
+
+    Exact by default: the closed form for two isotropic Gaussians in any dimension,
+
+    .. math:: \mathrm{KL} = d\log\frac{\sigma_q}{\sigma_p} + \frac{d\,\sigma_p^2 + \lVert\mu_p - \mu_q\rVert^2}{2\sigma_q^2} - \frac d2,
+
+    and quadrature for 1-D Gaussian mixtures. With ``n_samples=N``: the Monte Carlo average of
+    the log-ratio over N draws from P, in any dimension, with its standard error.
+    """
+    _check_pair(p, q)
+    if n_samples is None:
+        if _is_gaussian(p) and _is_gaussian(q):
+            d = p.dim
+            sp, sq = p.stds[0].item(), q.stds[0].item()
+            dist2 = (p.means[0] - q.means[0]).pow(2).sum().item()
+            return Estimate(d * math.log(sq / sp) + (d * sp**2 + dist2) / (2 * sq**2) - d / 2, "closed form")
+        _require_quadrature(p, q, "kl_divergence")
+
+        def integrand(x):
+            lp, lq = _log_prob(p, x), _log_prob(q, x)
+            return np.exp(lp) * (lp - lq)
+
+        return Estimate(_integrate(integrand, _edges(p, q)), "quadrature")
+    x = _draw(p, _check_n_samples(n_samples), generator)
+    mean, err = _mean_and_stderr(_log_prob(p, x) - _log_prob(q, x))
+    return Estimate(mean, "monte carlo", err)
+
+
+def jensen_shannon(p, q, *, n_samples: int | None = None, generator=None) -> Estimate:
+    r"""The Jensen–Shannon divergence in nats, with the ½ convention of the book (chapter 3):
+
+    .. math:: \mathrm{JSD}(P\,\Vert\,Q) = \tfrac12\mathrm{KL}(P\,\Vert\,M) + \tfrac12\mathrm{KL}(Q\,\Vert\,M), \qquad M = \tfrac12(P + Q),
+
+    so that :math:`0 \le \mathrm{JSD} \le \log 2`, with ``log 2`` exactly when the supports are
+    disjoint. (Arjovsky et al. (2017) write JS without the ½ yet quote log 2 for disjoint
+    supports; Goodfellow et al.'s Theorem 1, :math:`C(G) = -\log 4 + 2\,\mathrm{JSD}`, uses
+    this convention.) Symmetric in P and Q.
+
+    Exact by default: quadrature for 1-D Gaussian mixtures. With ``n_samples=N``: Monte Carlo over
+    N draws from each of P and Q, in any dimension, with its standard error; each term is
+    :math:`\log 2 + \log p - \operatorname{logaddexp}(\log p, \log q)`, so it never overflows.
+    """
+    _check_pair(p, q)
+    log2 = math.log(2.0)
+    if n_samples is None:
+        _require_quadrature(p, q, "jensen_shannon")
+
+        def integrand(x):
+            lp, lq = _log_prob(p, x), _log_prob(q, x)
+            lm = np.logaddexp(lp, lq) - log2                                     # log of the mixture M
+            return 0.5 * (np.exp(lp) * (lp - lm) + np.exp(lq) * (lq - lm))
+
+        return Estimate(_integrate(integrand, _edges(p, q)), "quadrature")
+    n = _check_n_samples(n_samples)
+    x, y = _draw(p, n, generator), _draw(q, n, generator)
+    lpx, lqx, lpy, lqy = _log_prob(p, x), _log_prob(q, x), _log_prob(p, y), _log_prob(q, y)
+    (a, sa), (b, sb) = (_mean_and_stderr(log2 + lpx - np.logaddexp(lpx, lqx)),
+                        _mean_and_stderr(log2 + lqy - np.logaddexp(lpy, lqy)))
+    return Estimate(0.5 * (a + b), "monte carlo", 0.5 * math.hypot(sa, sb))
+
+
+def total_variation(p, q, *, n_samples: int | None = None, generator=None) -> Estimate:
+    r"""The total variation distance :math:`\mathrm{TV}(P, Q) = \sup_A |P(A) - Q(A)| = \tfrac12\int |p - q|`
+    (chapter 3), between 0 and 1.
+
+    Exact by default for 1-D Gaussian mixtures: quadrature split at the points where p = q, so the
+    kinks of |p − q| fall on breakpoints. With ``n_samples=N``: the Monte Carlo average of
+    :math:`(1 - q(x)/p(x))_+` over N draws from P, in any dimension, with its standard error.
+    """
+    _check_pair(p, q)
+    if n_samples is None:
+        _require_quadrature(p, q, "total_variation")
+        gap = lambda x: np.exp(_log_prob(p, x)) - np.exp(_log_prob(q, x))        # noqa: E731
+        edges = _split_at_roots(gap, _edges(p, q))
+        return Estimate(0.5 * _integrate(lambda x: np.abs(gap(x)), edges), "quadrature")
+    x = _draw(p, _check_n_samples(n_samples), generator)
+    mean, err = _mean_and_stderr(np.maximum(0.0, -np.expm1(_log_prob(q, x) - _log_prob(p, x))))
+    return Estimate(mean, "monte carlo", err)
+
+
+# --------------------------------------------------------------------------------------------
+# Estimating D* by training (chapters 2 and 3)
+# --------------------------------------------------------------------------------------------
+
+def train_discriminator(D, p_data, p_g, *, steps: int = 2000, batch_size: int = 256, lr: float = 1e-3,
+                        seed: int = 0) -> np.ndarray:
+    r"""Train the discriminator ``D`` (a module returning logits) against a *fixed* generator.
+
+    This is the inner maximisation of the GAN game on its own: Adam on the cross-entropy loss
+    :math:`-\mathbb E_{p_\mathrm{data}}[\log D] - \mathbb E_{p_g}[\log(1 - D)] = -V(D, G)`, with
+    fresh minibatches of ``batch_size`` real and fake samples per step. ``p_data`` and ``p_g`` are
+    anything with ``sample(n, generator=)`` — a gantext distribution or a generator such as
+    :class:`gantext.MLPGenerator` (sampled without gradients, so it stays fixed). Proposition 1
+    says the maximiser is D* (chapter 2), so ``σ(D(x))`` approaches :func:`optimal_discriminator`
+    where the data are, and :func:`value` of the trained D approaches
+    :math:`-\log 4 + 2\,\mathrm{JSD}` from below (chapter 3). Training draws all randomness from
+    ``seed``. Returns the loss at every step, float64 NumPy of shape [steps].
+    """
+    import torch
+    from .losses import bce_d_loss
+    for name, n in (("steps", steps), ("batch_size", batch_size), ("seed", seed)):
+        if isinstance(n, bool) or not isinstance(n, int) or n < (0 if name == "seed" else 1):
+            raise ValueError(f"{name} must be a {'non-negative' if name == 'seed' else 'positive'} integer, got {n!r}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if not isinstance(D, torch.nn.Module):
+        raise TypeError(f"D must be a torch.nn.Module returning logits, got {type(D).__name__}")
+    for name, dist in (("p_data", p_data), ("p_g", p_g)):
+        if not callable(getattr(dist, "sample", None)):
+            raise TypeError(f"{name} must have a sample(n, generator=) method, got {type(dist).__name__}")
+    param = next(D.parameters())
+    rng = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+    losses = []
+    for _ in range(steps):
+        with torch.no_grad():
+            real = p_data.sample(batch_size, generator=rng).to(param.device, param.dtype)   # [n, d]
+            fake = p_g.sample(batch_size, generator=rng).to(param.device, param.dtype)      # [n, d]
+        loss = bce_d_loss(D(real), D(fake))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(loss.detach())
+    return torch.stack(losses).double().cpu().numpy()

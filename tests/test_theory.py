@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 import torch
+from scipy import special
 from scipy.integrate import quad
 
 import gantext as gt
@@ -76,3 +77,286 @@ def test_wasserstein1_rejects_bad_input():
         theory.wasserstein1(np.zeros(0), np.zeros(5))
     with pytest.raises(TypeError, match="Distribution"):
         theory.wasserstein1(gt.Gaussian1D(), np.zeros(5))
+
+
+# --------------------------------------------------------------------------------------------
+# The optimal discriminator and the value function
+# --------------------------------------------------------------------------------------------
+
+def test_optimal_discriminator_is_the_density_ratio():
+    p, q = gt.GaussianMixture([-1.0, 2.0], [0.5, 0.8], [0.4, 0.6]), gt.Gaussian1D(0.5, 1.5)
+    x = np.linspace(-4, 5, 101)
+    pd = 0.4 * st.norm.pdf(x, -1, 0.5) + 0.6 * st.norm.pdf(x, 2, 0.8)
+    pg = st.norm.pdf(x, 0.5, 1.5)
+    np.testing.assert_allclose(theory.optimal_discriminator(p, q, x), pd / (pd + pg), rtol=1e-12)
+    np.testing.assert_allclose(theory.optimal_logit(p, q, torch.as_tensor(x)[:, None]),
+                               np.log(pd) - np.log(pg), rtol=1e-10, atol=1e-12)
+
+
+def test_optimal_discriminator_has_no_0_over_0_where_both_densities_underflow():
+    # At x = ±60 both densities are below 1e-300 in float64 (exp underflows to 0), yet the ratio
+    # is well defined: the log-ratio of N(0, 0.1²) to N(1, 0.1²) is 50·(1 - 2x).
+    p, q = gt.Gaussian1D(0.0, 0.1), gt.Gaussian1D(1.0, 0.1)
+    x = np.array([-60.0, 60.0, 0.5, 0.51])
+    assert np.all(p.prob(torch.as_tensor(x[:2])).numpy() == 0.0)
+    expected = special.expit(50.0 * (1.0 - 2.0 * x))
+    np.testing.assert_allclose(theory.optimal_discriminator(p, q, x), expected, rtol=1e-12, atol=0)
+    assert theory.optimal_discriminator(p, q, x)[2] == 0.5
+
+
+def test_optimal_discriminator_in_two_dimensions():
+    ring, shifted = gt.ring(), gt.ring(radius=1.1, std=0.05)
+    x = ring.sample(50, generator=_seeded(0)).double()
+    ratio = ring.log_prob(x) - shifted.log_prob(x)
+    np.testing.assert_allclose(theory.optimal_discriminator(ring, shifted, x), torch.sigmoid(ratio).numpy(), rtol=1e-12)
+
+
+def test_value_at_the_optimal_discriminator_is_theorem_1():
+    # V(D*, G) = -log 4 + 2 JSD; at p_g = p_data it is exactly -log 4.
+    p, q = gt.GaussianMixture([-2.0, 2.0], [0.3, 0.5], [0.3, 0.7]), gt.Gaussian1D(1.0, 1.0)
+    logit = lambda x: theory.optimal_logit(p, q, x)
+    v = theory.value(logit, p, q, logits=True)
+    assert v == pytest.approx(-math.log(4) + 2 * theory.jensen_shannon(p, q), abs=1e-9)
+    assert theory.value(lambda x: theory.optimal_logit(p, p, x), p, p, logits=True) == pytest.approx(-math.log(4), abs=1e-12)
+    # The same expectation by SciPy quadrature of the textbook formula with probabilities.
+    pd = lambda x: 0.3 * st.norm.pdf(x, -2, 0.3) + 0.7 * st.norm.pdf(x, 2, 0.5)
+    pg = lambda x: st.norm.pdf(x, 1, 1)
+    ref = sum(quad(lambda x: pd(x) * math.log(pd(x) / (pd(x) + pg(x))), a, b, limit=200)[0]
+              + quad(lambda x: pg(x) * math.log(pg(x) / (pd(x) + pg(x))), a, b, limit=200)[0]
+              for a, b in [(-8, -2), (-2, 2), (2, 8)])
+    assert v == pytest.approx(ref, abs=1e-8)
+
+
+def test_value_of_a_constant_discriminator():
+    # D ≡ c gives V = log c + log(1 - c) whatever the distributions.
+    p, q = gt.Gaussian1D(0.0, 1.0), gt.GaussianMixture([-3.0, 3.0], 0.5)
+    c = 0.3
+    v = theory.value(lambda x: torch.full((x.shape[0],), c, dtype=torch.float64), p, q)
+    assert v == pytest.approx(math.log(c) + math.log(1 - c), abs=1e-12)
+
+
+def test_value_by_monte_carlo_matches_quadrature_within_its_standard_error():
+    p, q = gt.GaussianMixture([-2.0, 2.0], [0.3, 0.5], [0.3, 0.7]), gt.Gaussian1D(1.0, 1.0)
+    logit = lambda x: theory.optimal_logit(p, q, x)
+    exact = theory.value(logit, p, q, logits=True)
+    mc = theory.value(logit, p, q, logits=True, n_samples=20_000, generator=_seeded(3))
+    assert mc.method == "monte carlo" and 0 < mc.stderr < 0.02
+    assert abs(mc - exact) < 4 * mc.stderr
+
+
+def test_value_accepts_a_module_returning_logits():
+    D = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        D.weight.fill_(2.0)
+        D.bias.fill_(-1.0)
+    p, q = gt.Gaussian1D(1.0, 0.5), gt.Gaussian1D(-1.0, 0.5)
+    # V for D(x) = σ(2x - 1) by SciPy quadrature.
+    f = lambda x: st.norm.pdf(x, 1, 0.5) * -np.logaddexp(0, -(2 * x - 1)) + st.norm.pdf(x, -1, 0.5) * -np.logaddexp(0, 2 * x - 1)
+    ref, _ = quad(f, -10, 10, limit=200)
+    # float32 module: agreement to float32 rounding
+    assert theory.value(D, p, q, logits=True) == pytest.approx(ref, abs=1e-6)
+
+
+def test_value_rejects_bad_input():
+    p, q = gt.Gaussian1D(), gt.Gaussian1D(1.0)
+    with pytest.raises(ValueError, match="logits=True"):
+        theory.value(lambda x: torch.full((x.shape[0],), 3.0), p, q)
+    with pytest.raises(ValueError, match="one number per input row"):
+        theory.value(lambda x: torch.zeros(3), p, q)
+    with pytest.raises(ValueError, match="n_samples=N"):
+        theory.value(lambda x: torch.zeros(x.shape[0]), gt.ring(), gt.ring(), logits=True)
+    with pytest.raises(TypeError, match="callable"):
+        theory.value(0.5, p, q)
+    with pytest.raises(ValueError, match="n_samples"):
+        theory.value(lambda x: torch.zeros(x.shape[0]), p, q, logits=True, n_samples=1)
+    with pytest.raises(ValueError, match="shape"):
+        theory.optimal_discriminator(gt.ring(), gt.ring(), np.zeros((4, 3)))
+
+
+# --------------------------------------------------------------------------------------------
+# KL, Jensen–Shannon, total variation
+# --------------------------------------------------------------------------------------------
+
+def _scipy_divergences(pdf_p, pdf_q, lo, hi, points):
+    def integral(f):
+        return quad(f, lo, hi, points=points, limit=500, epsabs=1e-13, epsrel=1e-12)[0]
+    kl = integral(lambda x: pdf_p(x) * (math.log(pdf_p(x)) - math.log(pdf_q(x))) if pdf_p(x) > 0 else 0.0)
+    m = lambda x: 0.5 * (pdf_p(x) + pdf_q(x))
+    js = 0.5 * integral(lambda x: (pdf_p(x) * math.log(pdf_p(x) / m(x)) if pdf_p(x) > 0 else 0.0)
+                        + (pdf_q(x) * math.log(pdf_q(x) / m(x)) if pdf_q(x) > 0 else 0.0))
+    tv = 0.5 * integral(lambda x: abs(pdf_p(x) - pdf_q(x)))
+    return kl, js, tv
+
+
+def test_kl_between_gaussians_is_the_closed_form():
+    p, q = gt.Gaussian1D(0.5, 0.7), gt.Gaussian1D(-1.0, 1.3)
+    expected = math.log(1.3 / 0.7) + (0.7**2 + 1.5**2) / (2 * 1.3**2) - 0.5
+    kl = theory.kl_divergence(p, q)
+    assert kl == pytest.approx(expected, rel=1e-14) and kl.method == "closed form"
+    # A one-component GaussianMixture in 1-D also takes the closed form; quadrature of a
+    # two-component mixture whose components coincide gives the same number.
+    q2 = gt.GaussianMixture([-1.0, -1.0], 1.3)
+    assert theory.kl_divergence(p, q2) == pytest.approx(expected, abs=1e-10)
+
+
+def test_kl_between_isotropic_gaussians_in_3d():
+    p = gt.GaussianMixture([[0.0, 1.0, 2.0]], 0.5)
+    q = gt.GaussianMixture([[1.0, 1.0, 0.0]], 2.0)
+    expected = 3 * math.log(4.0) + (3 * 0.25 + 5.0) / 8.0 - 1.5
+    assert theory.kl_divergence(p, q) == pytest.approx(expected, rel=1e-14)
+    mc = theory.kl_divergence(p, q, n_samples=50_000, generator=_seeded(0))
+    assert abs(mc - expected) < 4 * mc.stderr
+
+
+@pytest.mark.parametrize("p, q, pdf_p, pdf_q", [
+    (gt.GaussianMixture([-2.0, 2.0], [0.3, 0.5], [0.3, 0.7]), gt.Gaussian1D(1.0, 1.0),
+     lambda x: 0.3 * st.norm.pdf(x, -2, 0.3) + 0.7 * st.norm.pdf(x, 2, 0.5), lambda x: st.norm.pdf(x, 1, 1)),
+    (gt.Gaussian1D(0.0, 0.2), gt.GaussianMixture([-1.0, 0.5], [0.4, 0.3]),
+     lambda x: st.norm.pdf(x, 0, 0.2), lambda x: 0.5 * st.norm.pdf(x, -1, 0.4) + 0.5 * st.norm.pdf(x, 0.5, 0.3)),
+])
+def test_divergences_of_mixtures_match_scipy_quadrature(p, q, pdf_p, pdf_q):
+    kl, js, tv = _scipy_divergences(pdf_p, pdf_q, -9, 9, [-2, -1, 0, 0.5, 1, 2])
+    assert theory.kl_divergence(p, q) == pytest.approx(kl, abs=1e-8)
+    assert theory.jensen_shannon(p, q) == pytest.approx(js, abs=1e-9)
+    assert theory.jensen_shannon(q, p) == pytest.approx(js, abs=1e-9)          # symmetric
+    assert theory.total_variation(p, q) == pytest.approx(tv, abs=1e-9)
+
+
+def test_total_variation_of_equal_width_gaussians_is_closed_form():
+    # TV(N(0, s²), N(d, s²)) = 2Φ(d / 2s) - 1.
+    for d in (0.1, 1.0, 3.0):
+        expected = 2 * st.norm.cdf(d / (2 * 0.4)) - 1
+        assert theory.total_variation(gt.Gaussian1D(0, 0.4), gt.Gaussian1D(d, 0.4)) == pytest.approx(expected, abs=1e-11)
+
+
+def test_jensen_shannon_bounds_and_the_half_convention():
+    p = gt.Gaussian1D(0.0, 0.5)
+    assert theory.jensen_shannon(p, p) == pytest.approx(0.0, abs=1e-13)
+    far = gt.Gaussian1D(40.0, 0.5)                                 # disjoint for float64
+    assert theory.jensen_shannon(p, far) == pytest.approx(math.log(2), abs=1e-12)
+    assert theory.total_variation(p, far) == pytest.approx(1.0, abs=1e-12)
+    # JSD = ½KL(P‖M) + ½KL(Q‖M), M the mixture, checked with our own KL by quadrature.
+    q = gt.Gaussian1D(1.0, 1.0)
+    m = gt.GaussianMixture([0.0, 1.0], [0.5, 1.0])
+    assert theory.jensen_shannon(p, q) == pytest.approx(
+        0.5 * theory.kl_divergence(p, m) + 0.5 * theory.kl_divergence(q, m), abs=1e-10)
+
+
+def test_monte_carlo_divergences_agree_with_quadrature_within_standard_errors():
+    p, q = gt.GaussianMixture([-2.0, 2.0], [0.3, 0.5], [0.3, 0.7]), gt.Gaussian1D(1.0, 1.0)
+    for fn in (theory.kl_divergence, theory.jensen_shannon, theory.total_variation):
+        exact = fn(p, q)
+        mc = fn(p, q, n_samples=40_000, generator=_seeded(7))
+        assert mc.method == "monte carlo" and mc.stderr > 0
+        assert abs(mc - exact) < 4 * mc.stderr, fn.__name__
+
+
+def test_monte_carlo_jensen_shannon_in_two_dimensions():
+    # Two 2-D isotropic Gaussians one unit apart: the JSD only depends on the coordinate along
+    # the shift, so it equals the 1-D JSD computed by quadrature.
+    p2 = gt.GaussianMixture([[0.0, 0.0]], 0.6)
+    q2 = gt.GaussianMixture([[0.6, 0.8]], 0.6)
+    exact = theory.jensen_shannon(gt.Gaussian1D(0.0, 0.6), gt.Gaussian1D(1.0, 0.6))
+    mc = theory.jensen_shannon(p2, q2, n_samples=40_000, generator=_seeded(11))
+    assert abs(mc - exact) < 4 * mc.stderr
+    tv = theory.total_variation(p2, q2, n_samples=40_000, generator=_seeded(12))
+    assert abs(tv - theory.total_variation(gt.Gaussian1D(0.0, 0.6), gt.Gaussian1D(1.0, 0.6))) < 4 * tv.stderr
+
+
+def test_divergences_reject_unsupported_pairs():
+    with pytest.raises(ValueError, match="same dimension"):
+        theory.jensen_shannon(gt.Gaussian1D(), gt.ring())
+    for fn in (theory.kl_divergence, theory.jensen_shannon, theory.total_variation):
+        with pytest.raises(ValueError, match="1-D Gaussian mixtures.*n_samples"):
+            fn(gt.ring(), gt.grid())
+        with pytest.raises(ValueError, match="n_samples"):
+            fn(gt.Gaussian1D(), gt.Gaussian1D(1.0), n_samples=0)
+        with pytest.raises(TypeError, match="Distribution"):
+            fn(np.zeros(3), gt.Gaussian1D())
+
+
+def test_estimate_is_a_float_that_remembers_its_method():
+    e = theory.Estimate(0.25, "monte carlo", 0.01)
+    assert isinstance(e, float) and e + 1 == 1.25 and e.stderr == 0.01
+    assert "±" in repr(e)
+    assert gt.verify(e, 0.25, atol=1e-12, claim="an Estimate goes through verify") == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Training a discriminator against a fixed generator
+# --------------------------------------------------------------------------------------------
+
+def test_trained_discriminator_approaches_the_optimum():
+    torch.manual_seed(0)
+    p, q = gt.Gaussian1D(-1.0, 0.7), gt.Gaussian1D(1.0, 0.7)
+    # The log-ratio is linear, so a logistic-regression "network" can represent D* exactly.
+    D = torch.nn.Linear(1, 1)
+    losses = theory.train_discriminator(D, p, q, steps=800, batch_size=512, lr=0.05, seed=0)
+    assert losses.shape == (800,)
+    # ℓ*(x) = log N(x;-1,.49) - log N(x;1,.49) = -4x/0.98: slope -4.0816, intercept 0.
+    assert D.weight.item() == pytest.approx(-4 / 0.98, rel=0.1)
+    assert D.bias.item() == pytest.approx(0.0, abs=0.2)
+    v = theory.value(D, p, q, logits=True)
+    c = theory.value(lambda x: theory.optimal_logit(p, q, x), p, q, logits=True)
+    assert c - 0.01 < v <= c                       # V(D, G) <= C(G) = max_D V, and close to it
+
+
+def test_train_discriminator_rejects_bad_input():
+    p = gt.Gaussian1D()
+    with pytest.raises(ValueError, match="steps"):
+        theory.train_discriminator(torch.nn.Linear(1, 1), p, p, steps=0)
+    with pytest.raises(ValueError, match="lr"):
+        theory.train_discriminator(torch.nn.Linear(1, 1), p, p, lr=-1.0)
+    with pytest.raises(TypeError, match="nn.Module"):
+        theory.train_discriminator(lambda x: x, p, p)
+    with pytest.raises(TypeError, match="sample"):
+        theory.train_discriminator(torch.nn.Linear(1, 1), p, 3.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Game dynamics (chapter 1)
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lr", [0.01, 0.1, 0.5])
+def test_simultaneous_steps_on_the_bilinear_game_grow_by_exactly_1_plus_lr_squared(lr):
+    path = theory.gradient_play(theory.bilinear_field, (0.8, -0.3), lr=lr, steps=30)
+    radius2 = (path ** 2).sum(axis=1)
+    np.testing.assert_allclose(radius2[1:] / radius2[:-1], 1 + lr**2, rtol=1e-13)
+
+
+@pytest.mark.parametrize("lr", [0.01, 0.3, 1.5])
+def test_alternating_steps_on_the_bilinear_game_conserve_a_quadratic(lr):
+    # D first: v' = v + η u, then u' = u - η v'. The form u² + v² + η·u·v is invariant.
+    path = theory.gradient_play(theory.bilinear_field, (0.8, -0.3), lr=lr, steps=200, alternating=True)
+    u, v = path[:, 0], path[:, 1]
+    invariant = u**2 + v**2 + lr * u * v
+    np.testing.assert_allclose(invariant, invariant[0], rtol=1e-12)
+
+
+def test_dirac_gan_simultaneous_steps_grow_by_the_local_factor():
+    lr = 0.2
+    path = theory.gradient_play(theory.dirac_gan_field, (1.0, 0.5), lr=lr, steps=50)
+    theta, psi = path[:-1, 0], path[:-1, 1]
+    slope = 1.0 / (1.0 + np.exp(theta * psi))                                   # f'(θψ) = σ(-θψ)
+    r2 = (path ** 2).sum(axis=1)
+    np.testing.assert_allclose(r2[1:] / r2[:-1], 1 + lr**2 * slope**2, rtol=1e-12)
+
+
+def test_dirac_gan_with_r1_penalty_converges_to_the_equilibrium():
+    path = theory.gradient_play(lambda t, p: theory.dirac_gan_field(t, p, gamma=1.0), (1.0, 1.0),
+                                lr=0.1, steps=3000)
+    np.testing.assert_allclose(path[-1], [0.0, 0.0], atol=1e-6)
+    # without the penalty the same run moves away from the equilibrium
+    free = theory.gradient_play(theory.dirac_gan_field, (1.0, 1.0), lr=0.1, steps=3000)
+    assert np.hypot(*free[-1]) > np.hypot(1.0, 1.0)
+
+
+def test_dynamics_reject_bad_input():
+    with pytest.raises(ValueError, match="gamma"):
+        theory.dirac_gan_field(1.0, 1.0, gamma=-0.1)
+    with pytest.raises(ValueError, match="lr"):
+        theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.0, steps=3)
+    with pytest.raises(ValueError, match="steps"):
+        theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=-1)
+    with pytest.raises(ValueError, match="steps"):
+        theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=2.5)
