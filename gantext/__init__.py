@@ -6,6 +6,7 @@ available as ``gt.losses``, ``gt.theory``, ``gt.metrics``, ``gt.plot`` and so on
 """
 
 from . import data, lipschitz, losses, metrics, models, penalties, plot, theory, train, utils, verify as _verify_module
+from . import widgets
 from .data import *  # noqa: F401,F403
 from .lipschitz import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403

@@ -1,0 +1,135 @@
+"""Widgets: interactive explorers for the book, each with a static fallback for the HTML book.
+
+An ipywidgets explorer needs a running kernel to redraw, so in the HTML book it shows only the
+figure it was saved with. Every explorer therefore comes with a plain drawing function, and the
+chapter calls it right after the interactive cell for a few settings: readers of the static book
+see what moving the sliders would have shown.
+
+``ipywidgets`` is imported when an explorer is built, not when gantext is imported.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import plot, theory
+from .data import Gaussian1D
+
+__all__ = ["draw_optimal_discriminator", "optimal_discriminator_gallery", "OptimalDiscriminatorExplorer"]
+
+
+def draw_optimal_discriminator(p_data, p_g, *, xs=None, ax=None, title: str | None = None):
+    r"""Draw :math:`p_\mathrm{data}`, :math:`p_g` and the optimal discriminator
+    :math:`D^* = p_\mathrm{data}/(p_\mathrm{data} + p_g)` on one axis (chapter 2, Proposition 1 of
+    Goodfellow et al., 2014). Densities use the left axis, D* the right one (from 0 to 1, with
+    the line D = ½ where the two densities are equal). ``p_data`` and ``p_g`` are 1-D gantext
+    distributions; ``xs`` is the grid (default: 600 points on [−6, 6]). Returns the axes.
+    """
+    if p_data.dim != 1 or p_g.dim != 1:
+        raise ValueError(f"p_data and p_g must be 1-D distributions, got dims {p_data.dim} and {p_g.dim}")
+    ax = plt.subplots()[1] if ax is None else ax
+    xs = np.linspace(-6.0, 6.0, 600) if xs is None else np.asarray(xs, dtype=np.float64)
+    dens_data = p_data.prob(xs).numpy()                                         # [n]
+    dens_g = p_g.prob(xs).numpy()                                               # [n]
+    ax.plot(xs, dens_data, color=plot.DATA, lw=2, label=r"$p_\mathrm{data}$")
+    ax.fill_between(xs, dens_data, color=plot.DATA, alpha=0.12)
+    ax.plot(xs, dens_g, color=plot.GENERATOR, lw=2, label=r"$p_g$")
+    ax.fill_between(xs, dens_g, color=plot.GENERATOR, alpha=0.12)
+    ax.set_xlim(xs[0], xs[-1])
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("density")
+    right = ax.twinx()
+    right.plot(xs, theory.optimal_discriminator(p_data, p_g, xs), color=plot.OPTIMAL, lw=2, ls="--",
+               label="$D^*(x)$")
+    right.axhline(0.5, color="0.5", lw=0.8, ls=":")
+    right.set_ylim(-0.02, 1.02)
+    right.set_ylabel("$D^*(x)$")
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = right.get_legend_handles_labels()
+    ax.legend(handles + h2, labels + l2, loc="upper left")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _title(p_data, p_g: Gaussian1D) -> str:
+    jsd = theory.jensen_shannon(p_data, p_g)
+    return rf"$p_g = N({p_g.mean:.2g}, {p_g.std:.2g}^2)$: JSD = {jsd:.3f} nats"
+
+
+def optimal_discriminator_gallery(p_data, settings: Sequence[tuple[float, float]], *, xs=None,
+                                  ncols: int = 2):
+    """The static fallback of :class:`OptimalDiscriminatorExplorer`: one panel per
+    ``(mean, std)`` of a Gaussian p_g, each titled with JSD(p_data ‖ p_g). Returns the figure."""
+    settings = [(float(m), float(s)) for m, s in settings]
+    if not settings:
+        raise ValueError("settings must hold at least one (mean, std) pair")
+    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    nrows = -(-len(settings) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, (mean, std) in zip(axes.flat, settings):
+        p_g = Gaussian1D(mean, std)
+        draw_optimal_discriminator(p_data, p_g, xs=xs, ax=ax, title=_title(p_data, p_g))
+    for ax in axes.flat[len(settings):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+class OptimalDiscriminatorExplorer:
+    """Move p_g = N(mean, std²) with two sliders and watch D* respond (chapter 2).
+
+    ``explorer.widget`` is the ipywidgets box (a notebook displays the explorer itself as that
+    box); every slider change calls :meth:`redraw`, which draws :func:`draw_optimal_discriminator`
+    into the box's output area and counts the redraws in ``explorer.redraws``.
+    """
+
+    def __init__(self, p_data=None, mean: float = 2.0, std: float = 1.0, *, xs=None):
+        import ipywidgets as widgets
+        self.p_data = Gaussian1D(0.0, 1.0) if p_data is None else p_data
+        if self.p_data.dim != 1:
+            raise ValueError(f"p_data must be a 1-D distribution, got dim {self.p_data.dim}")
+        Gaussian1D(mean, std)  # checks mean and std with a clear error
+        self.xs = xs
+        style = {"description_width": "initial"}
+        self.mean = widgets.FloatSlider(value=mean, min=-4.0, max=4.0, step=0.1, style=style,
+                                        description="mean of p_g", continuous_update=False)
+        self.std = widgets.FloatSlider(value=std, min=0.1, max=3.0, step=0.05, style=style,
+                                       description="std of p_g", continuous_update=False)
+        self.output = widgets.Output()
+        self.widget = widgets.VBox([widgets.HBox([self.mean, self.std]), self.output])
+        self.redraws = 0
+        for slider in (self.mean, self.std):
+            slider.observe(lambda change: self.redraw(), names="value")
+        self.redraw()
+
+    @property
+    def p_g(self) -> Gaussian1D:
+        return Gaussian1D(float(self.mean.value), float(self.std.value))
+
+    def figure(self):
+        """A new figure for the current slider values."""
+        fig, ax = plt.subplots(figsize=(7.0, 3.6))
+        draw_optimal_discriminator(self.p_data, self.p_g, xs=self.xs, ax=ax, title=_title(self.p_data, self.p_g))
+        fig.tight_layout()
+        return fig
+
+    def redraw(self) -> None:
+        """Replace the figure in the output area by one for the current slider values."""
+        from IPython.display import display
+        fig = self.figure()
+        with self.output:
+            self.output.clear_output(wait=True)
+            display(fig)
+        plt.close(fig)
+        self.redraws += 1
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.widget)
