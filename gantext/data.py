@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import torch
 
-__all__ = ["Distribution", "Gaussian1D", "GaussianMixture", "ring", "grid"]
+__all__ = ["Distribution", "Gaussian1D", "GaussianMixture", "ring", "grid", "digits", "mnist"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -159,3 +159,74 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
     means = torch.cartesian_prod(ticks, ticks)                                  # [side², 2]
     return GaussianMixture(means, std)
 
+
+
+# --- Real images (chapters 6–8) -------------------------------------------------------------
+#
+# The image chapters share one convention: images are float32 tensors [n, channels, H, W]
+# scaled to [−1, 1] (the range of the generator's tanh output) and labels are int64 [n].
+
+def _to_unit_range(pixels: torch.Tensor, max_value: float) -> torch.Tensor:
+    """Intensities in [0, max_value] as float32 in [−1, 1]."""
+    return (pixels.float() / max_value * 2 - 1).clamp_(-1, 1)
+
+
+def digits(size: int = 8) -> "torch.utils.data.TensorDataset":
+    """scikit-learn's bundled handwritten digits as a dataset of ``(image, label)`` pairs.
+
+    1,797 real 8×8 grey-scale digits (the UCI optical-recognition set, 16 intensity levels),
+    shipped inside scikit-learn, so no download is needed (chapters 6–8). Images are float32
+    ``[1797, 1, size, size]`` in [−1, 1]; labels int64 ``[1797]`` in 0..9. ``size=16`` upsamples
+    bilinearly to 16×16 (a convex combination of pixels, so the range stays [−1, 1]).
+    The tensors are ``dataset.tensors``; pass the dataset to a ``DataLoader`` or the pair
+    ``dataset.tensors`` straight to :func:`gantext.fit`.
+    """
+    if type(size) is not int or size not in (8, 16):
+        raise ValueError(f"size must be 8 or 16, got {size!r}")
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    pixels = torch.as_tensor(bunch.images, dtype=torch.float32)                 # [n, 8, 8] in 0..16
+    images = _to_unit_range(pixels, 16.0)[:, None]                              # [n, 1, 8, 8]
+    if size == 16:
+        images = torch.nn.functional.interpolate(images, size=(16, 16), mode="bilinear",
+                                                 align_corners=False)           # [n, 1, 16, 16]
+    labels = torch.as_tensor(bunch.target, dtype=torch.int64)                   # [n]
+    return torch.utils.data.TensorDataset(images.contiguous(), labels)
+
+
+def mnist(root, train: bool = True, download: bool = False) -> "torch.utils.data.TensorDataset":
+    """MNIST (LeCun et al., 1998) through torchvision, as a dataset of ``(image, label)`` pairs.
+
+    Images are float32 ``[n, 1, 28, 28]`` in [−1, 1] (60,000 for ``train=True``, 10,000 for
+    the test split); labels int64 ``[n]``. torchvision keeps the four IDX files in
+    ``root/MNIST/raw``; ``download=True`` fetches them (about 12 MB) when they are missing.
+    With ``download=False`` and no files a :class:`FileNotFoundError` says how to get them.
+    The book uses :func:`digits` by default; chapter 6 shows how to switch to MNIST.
+    """
+    import os
+
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path (str or os.PathLike), got {type(root).__name__}")
+    if not isinstance(train, bool):
+        raise TypeError(f"train must be True or False, got {train!r}")
+    if not isinstance(download, bool):
+        raise TypeError(f"download must be True or False, got {download!r}")
+    try:
+        from torchvision.datasets import MNIST
+    except ImportError as err:
+        raise ImportError("gt.data.mnist needs torchvision: pip install 'gantext[vision]'") from err
+
+    raw = os.path.join(os.fspath(root), "MNIST", "raw")
+    wanted = [f"{split}-{kind}-idx{dims}-ubyte" for split in ("train", "t10k")
+              for kind, dims in (("images", 3), ("labels", 1))]
+    missing = [name for name in wanted if not os.path.isfile(os.path.join(raw, name))]
+    if missing and not download:
+        raise FileNotFoundError(
+            f"MNIST is not in {raw} (missing: {', '.join(missing)}). Call "
+            f"gt.data.mnist({os.fspath(root)!r}, download=True) on a machine with internet access "
+            "(Colab, Binder, a GPU server), or copy the four *-ubyte files there.")
+    dataset = MNIST(os.fspath(root), train=train, download=download)
+    images = _to_unit_range(dataset.data, 255.0)[:, None]                       # [n, 1, 28, 28]
+    labels = dataset.targets.to(torch.int64)                                    # [n]
+    return torch.utils.data.TensorDataset(images.contiguous(), labels)

@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["GANLoss", "minimax", "non_saturating", "wasserstein", "hinge", "least_squares"]
+__all__ = ["GANLoss", "minimax", "non_saturating", "wasserstein", "hinge", "least_squares",
+           "auxiliary_classifier"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,37 @@ non_saturating = GANLoss("non_saturating", bce_d_loss, non_saturating_g_loss)
 wasserstein = GANLoss("wasserstein", wasserstein_d_loss, wasserstein_g_loss)
 hinge = GANLoss("hinge", hinge_d_loss, wasserstein_g_loss)
 least_squares = GANLoss("least_squares", least_squares_d_loss, least_squares_g_loss)
+
+
+def auxiliary_classifier(base: GANLoss = non_saturating, weight: float = 1.0) -> GANLoss:
+    r"""The AC-GAN loss pair (Odena, Olah & Shlens, 2017; chapter 7) built on an adversarial ``base``.
+
+    The discriminator returns an :class:`~gantext.models.ACGANOutput` ``(logits, class_logits,
+    labels)``. With the class cross-entropy
+    :math:`L_C(x, y) = -\log q(y \mid x)` (mean over the batch),
+
+    .. math::
+
+        L_D = L_D^{\text{base}}(\ell_\text{real}, \ell_\text{fake})
+              + w\,\big(L_C(x, y) + L_C(G(z, y), y)\big), \qquad
+        L_G = L_G^{\text{base}}(\ell_\text{fake}) + w\, L_C(G(z, y), y).
+
+    Both players *minimise* the classification loss on fakes: D learns to classify, G learns to
+    draw images that D's classifier files under the requested class. ``weight`` is w (the paper: 1).
+    """
+    if not isinstance(base, GANLoss):
+        raise TypeError(f"base must be a GANLoss such as gt.losses.non_saturating, got {base!r}")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0 \
+            or weight == float("inf"):
+        raise ValueError(f"weight must be a finite number >= 0, got {weight!r}")
+
+    def class_loss(out) -> Tensor:
+        return F.cross_entropy(out.class_logits.float(), out.labels)
+
+    def d_loss(real, fake) -> Tensor:
+        return base.d_loss(real.logits, fake.logits) + weight * (class_loss(real) + class_loss(fake))
+
+    def g_loss(fake) -> Tensor:
+        return base.g_loss(fake.logits) + weight * class_loss(fake)
+
+    return GANLoss(f"AC-{base.name}", d_loss, g_loss)

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 __all__ = ["DATA", "GENERATOR", "DISCRIMINATOR", "OPTIMAL", "PALETTE", "use_style",
-           "density_1d", "samples_2d", "vector_field", "training_curves", "to_numpy"]
+           "density_1d", "samples_2d", "vector_field", "training_curves", "to_numpy",
+           "image_grid"]
 
 DATA = "#1f5fa8"           # the data distribution p_data
 GENERATOR = "#e07b1a"      # the generator's distribution p_g and its samples
@@ -166,6 +167,57 @@ def training_curves(history, *, ax=None, smooth: int = 25, title: str | None = N
     ax.set_xlabel("generator step")
     ax.set_ylabel("loss")
     ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def image_grid(images, *, nrow: int | None = None, ax=None, title: str | None = None,
+               row_labels: Sequence[str] | None = None, padding: int = 1, value_range=(-1.0, 1.0)):
+    """Images ``[n, c, h, w]`` (c = 1 or 3, values in ``value_range``, the book's [−1, 1] by
+    default) tiled row by row, ``nrow`` images per row (about √n by default), with a ``padding``
+    pixel border between tiles. ``row_labels`` names the rows (chapter 7's class × sample grid).
+    Grey-scale images are drawn dark-on-light in the ``gray_r`` colour map; axes carry no ticks.
+    """
+    x = to_numpy(images)
+    if x.ndim != 4 or x.shape[1] not in (1, 3):
+        raise ValueError(f"images must have shape [n, 1 or 3, h, w], got {list(x.shape)}")
+    n, c, h, w = x.shape
+    if n == 0:
+        raise ValueError("images must hold at least one image")
+    if nrow is None:
+        nrow = max(1, int(np.ceil(np.sqrt(n))))
+    if isinstance(nrow, bool) or not isinstance(nrow, (int, np.integer)) or nrow < 1:
+        raise ValueError(f"nrow must be a positive integer, got {nrow!r}")
+    lo, hi = value_range
+    if not hi > lo:
+        raise ValueError(f"value_range must be (low, high) with high > low, got {value_range!r}")
+    x = np.clip((x - lo) / (hi - lo), 0.0, 1.0)                                  # [n, c, h, w] in [0, 1]
+    rows = int(np.ceil(n / nrow))
+    # Borders: light grey for grey-scale (whose background is white in gray_r), white for colour.
+    canvas = np.full((c, rows * (h + padding) + padding, nrow * (w + padding) + padding),
+                     0.25 if c == 1 else 1.0)
+    for i in range(n):
+        r, k = divmod(i, nrow)
+        top, left = padding + r * (h + padding), padding + k * (w + padding)
+        canvas[:, top:top + h, left:left + w] = x[i]
+    ax = _axes(ax)
+    if c == 1:
+        ax.imshow(canvas[0], cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
+    else:
+        ax.imshow(canvas.transpose(1, 2, 0), interpolation="nearest")
+    ax.set_xticks([])
+    ax.grid(False)
+    if row_labels is not None:
+        row_labels = list(row_labels)
+        if len(row_labels) != rows:
+            raise ValueError(f"row_labels must name each of the {rows} rows, got {len(row_labels)}")
+        ax.set_yticks([padding + r * (h + padding) + (h - 1) / 2 for r in range(rows)], row_labels)
+        ax.tick_params(length=0)
+    else:
+        ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     if title:
         ax.set_title(title)
     return ax

@@ -51,6 +51,7 @@ class TrainConfig:
     progress: bool = True             # show a tqdm progress bar
     checkpoint_every: int = 0         # write a checkpoint every N generator steps (0: never)
     checkpoint_path: str | None = None  # where to write it (required when checkpoint_every > 0)
+    mixed_precision: bool = False     # bf16 autocast for the forward passes on CUDA (no effect on the CPU)
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "d_steps"):
@@ -75,6 +76,8 @@ class TrainConfig:
             raise ValueError(f"checkpoint_every must be an integer >= 0, got {self.checkpoint_every!r}")
         if self.checkpoint_every and not self.checkpoint_path:
             raise ValueError("checkpoint_path must be set when checkpoint_every > 0")
+        if not isinstance(self.mixed_precision, bool):
+            raise TypeError(f"mixed_precision must be True or False, got {self.mixed_precision!r}")
         resolve_device(self.device)  # raises a clear error for a bad device string
 
 
@@ -177,21 +180,32 @@ def _call(model: nn.Module, x: Tensor, labels: Tensor | None) -> Tensor:
     return model(x) if labels is None else model(x, labels)
 
 
+def _autocast(device: torch.device, enabled: bool) -> torch.autocast:
+    """bf16 mixed precision for forward passes on CUDA when ``enabled`` (never on the CPU):
+    parameters, gradients and optimiser state stay float32, and bf16 has float32's exponent
+    range, so no loss scaling is needed."""
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16,
+                          enabled=enabled and device.type == "cuda")
+
+
 def d_step(G: nn.Module, D: nn.Module, real: Tensor, loss: _losses.GANLoss,
            d_opt: torch.optim.Optimizer, *, labels: Tensor | None = None,
            penalty: Penalty | None = None, penalty_weight: float = 10.0,
-           clip: float | None = None, noise: torch.Generator | None = None) -> Tensor:
+           clip: float | None = None, noise: torch.Generator | None = None,
+           mixed_precision: bool = False) -> Tensor:
     """One discriminator update: minimise ``loss.d_loss`` (+ λ·penalty) on a real batch and as
-    many fakes; then clip D's weights to [−clip, clip] if asked. Returns the loss (no penalty)."""
+    many fakes; then clip D's weights to [−clip, clip] if asked. Returns the loss (no penalty).
+    ``mixed_precision`` runs the forward passes under bf16 autocast on CUDA."""
     z = latent_noise(real.shape[0], G.latent_dim, real.device, noise)           # [n, latent]
-    with torch.no_grad():
-        fake = _call(G, z, labels)                                              # [n, ...]
-    # Real and fake batches go through D separately: batch statistics (batch norm, the
-    # minibatch-std feature, packing) must never mix the two.
-    d_loss = loss.d_loss(_call(D, real, labels), _call(D, fake, labels))
-    total = d_loss
-    if penalty is not None:
-        total = d_loss + penalty_weight * penalty(D, real, fake)
+    with _autocast(real.device, mixed_precision):
+        with torch.no_grad():
+            fake = _call(G, z, labels)                                          # [n, ...]
+        # Real and fake batches go through D separately: batch statistics (batch norm, the
+        # minibatch-std feature, packing) must never mix the two.
+        d_loss = loss.d_loss(_call(D, real, labels), _call(D, fake, labels))
+        total = d_loss
+        if penalty is not None:
+            total = d_loss + penalty_weight * penalty(D, real, fake)
     d_opt.zero_grad(set_to_none=True)
     total.backward()
     d_opt.step()
@@ -202,17 +216,19 @@ def d_step(G: nn.Module, D: nn.Module, real: Tensor, loss: _losses.GANLoss,
 
 def g_step(G: nn.Module, D: nn.Module, batch_size: int, loss: _losses.GANLoss,
            g_opt: torch.optim.Optimizer, *, labels: Tensor | None = None,
-           noise: torch.Generator | None = None) -> Tensor:
+           noise: torch.Generator | None = None, mixed_precision: bool = False) -> Tensor:
     """One generator update: minimise ``loss.g_loss`` of D on ``batch_size`` fresh fakes.
 
-    D's parameters are frozen during the step, so no gradient is computed for them."""
+    D's parameters are frozen during the step, so no gradient is computed for them.
+    ``mixed_precision`` runs the forward pass under bf16 autocast on CUDA."""
     device = next(G.parameters()).device
     z = latent_noise(batch_size, G.latent_dim, device, noise)                  # [n, latent]
     frozen = [p for p in D.parameters() if p.requires_grad]
     for p in frozen:
         p.requires_grad_(False)
     try:
-        g_loss = loss.g_loss(_call(D, _call(G, z, labels), labels))
+        with _autocast(device, mixed_precision):
+            g_loss = loss.g_loss(_call(D, _call(G, z, labels), labels))
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         g_opt.step()
@@ -358,8 +374,9 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
                 real, labels = batches.next()
                 d_total = d_total + d_step(G, D, real, loss, d_opt, labels=labels, penalty=penalty,
                                            penalty_weight=config.penalty_weight, clip=config.clip,
-                                           noise=noise)
-            g_loss = g_step(G, D, config.batch_size, loss, g_opt, labels=labels, noise=noise)
+                                           noise=noise, mixed_precision=config.mixed_precision)
+            g_loss = g_step(G, D, config.batch_size, loss, g_opt, labels=labels, noise=noise,
+                            mixed_precision=config.mixed_precision)
             history._append(d_total / config.d_steps, g_loss)
             if callbacks or step % 50 == 0 or step == config.steps:
                 check_finite()
