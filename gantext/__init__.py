@@ -7,6 +7,8 @@ available as ``gt.losses``, ``gt.theory``, ``gt.metrics``, ``gt.plot`` and so on
 
 from . import data, lipschitz, losses, metrics, models, penalties, plot, theory, train, utils, verify as _verify_module
 from . import widgets
+from . import batched
+from .batched import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
 from .lipschitz import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
