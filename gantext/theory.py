@@ -166,7 +166,19 @@ def _require_quadrature(p, q, what: str, names=("p", "q")) -> None:
 
 
 def _log_prob(p, x: np.ndarray) -> np.ndarray:
-    """``log p(x)`` as a float64 NumPy array of shape [n] (``x`` of shape [n] or [n, d])."""
+    """``log p(x)`` as a float64 NumPy array of shape [n] (``x`` of shape [n] or [n, d]).
+
+    Gaussian mixtures are evaluated here in NumPy (the same formula as their ``log_prob``, without
+    PyTorch's per-call overhead, which dominates quadrature); other distributions through
+    their own ``log_prob``."""
+    from .data import GaussianMixture
+    if isinstance(p, GaussianMixture):
+        x = np.asarray(x, dtype=np.float64).reshape(-1, p.dim)                 # [n, d]
+        mu, var = p.means.numpy(), p.stds.numpy() ** 2                          # [K, d], [K]
+        sq = np.square(x[:, None, :] - mu[None, :, :]).sum(axis=2)              # [n, K]
+        log_comp = -0.5 * (sq / var + p.dim * (np.log(2 * np.pi) + np.log(var)))  # [n, K]
+        with np.errstate(divide="ignore"):  # a zero weight is a component that is never drawn
+            return _special.logsumexp(log_comp + np.log(p.weights.numpy()), axis=1)  # [n]
     import torch
     return p.log_prob(torch.as_tensor(x, dtype=torch.float64)).numpy()
 
@@ -234,7 +246,7 @@ def _samples_1d(x, name: str) -> np.ndarray:
 
 def _wasserstein1_samples(x: np.ndarray, y: np.ndarray) -> float:
     """W₁ between the empirical measures of two 1-D sample sets: ∫|F_x − F_y| over the merged
-    sorted samples (the average of |x_(i) − y_(i)| when the sizes are equal)."""
+    sorted samples (the average of ``|x_(i) - y_(i)|`` when the sizes are equal)."""
     x, y = np.sort(x), np.sort(y)
     if x.size == y.size:
         return float(np.mean(np.abs(x - y)))
@@ -447,7 +459,7 @@ def total_variation(p, q, *, n_samples: int | None = None, generator=None) -> Es
     (chapter 3), between 0 and 1.
 
     Exact by default for 1-D Gaussian mixtures: quadrature split at the points where p = q, so the
-    kinks of |p − q| fall on breakpoints. With ``n_samples=N``: the Monte Carlo average of
+    kinks of ``|p - q|`` fall on breakpoints. With ``n_samples=N``: the Monte Carlo average of
     :math:`(1 - q(x)/p(x))_+` over N draws from P, in any dimension, with its standard error.
     """
     _check_pair(p, q)
@@ -473,7 +485,7 @@ def train_discriminator(D, p_data, p_g, *, steps: int = 2000, batch_size: int = 
     :math:`-\mathbb E_{p_\mathrm{data}}[\log D] - \mathbb E_{p_g}[\log(1 - D)] = -V(D, G)`, with
     fresh minibatches of ``batch_size`` real and fake samples per step. ``p_data`` and ``p_g`` are
     anything with ``sample(n, generator=)`` — a gantext distribution or a generator such as
-    :class:`gantext.MLPGenerator` (sampled without gradients, so it stays fixed). Proposition 1
+    :class:`gantext.models.MLPGenerator` (sampled without gradients, so it stays fixed). Proposition 1
     says the maximiser is D* (chapter 2), so ``σ(D(x))`` approaches :func:`optimal_discriminator`
     where the data are, and :func:`value` of the trained D approaches
     :math:`-\log 4 + 2\,\mathrm{JSD}` from below (chapter 3). Training draws all randomness from
