@@ -58,3 +58,12 @@ def test_bounds():
 def test_malformed_calls_raise_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
         gt.verify(**kwargs)
+
+
+def test_many_values_are_summarised_by_the_largest_deviation(capsys):
+    x = np.linspace(0, 1, 101)
+    gt.verify(x + 1e-9, x, atol=1e-8, claim="shifted grid")
+    assert capsys.readouterr().out.strip() == (
+        "✔ shifted grid: 101 values, largest deviation 1e-09 from expected (tolerance atol 1e-08)")
+    gt.verify(x, at_least=0.0, claim="non-negative")
+    assert capsys.readouterr().out.strip() == "✔ non-negative: 101 values in [0, 1] (required >= 0)"
