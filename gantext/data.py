@@ -179,7 +179,7 @@ def digits(size: int = 8) -> "torch.utils.data.TensorDataset":
     ``[1797, 1, size, size]`` in [−1, 1]; labels int64 ``[1797]`` in 0..9. ``size=16`` upsamples
     bilinearly to 16×16 (a convex combination of pixels, so the range stays [−1, 1]).
     The tensors are ``dataset.tensors``; pass the dataset to a ``DataLoader`` or the pair
-    ``dataset.tensors`` straight to :func:`gantext.fit`.
+    ``dataset.tensors`` straight to :func:`gantext.train.fit`.
     """
     if type(size) is not int or size not in (8, 16):
         raise ValueError(f"size must be 8 or 16, got {size!r}")

@@ -1,7 +1,7 @@
 """Figures the chapters share, in one style for the whole book.
 
-Colours are fixed across the book: the data distribution is always :data:`DATA` (blue), the
-generator :data:`GENERATOR` (orange) and the discriminator :data:`DISCRIMINATOR` (green), so a
+Colours are fixed across the book: the data distribution is always ``DATA`` (blue), the
+generator ``GENERATOR`` (orange) and the discriminator ``DISCRIMINATOR`` (green), so a
 reader who has seen one figure can read the next without its legend. Every function draws on a
 Matplotlib ``Axes`` (a new one when none is given) and returns it.
 """
