@@ -360,6 +360,8 @@ def value(D, p_data, p_g, *, logits: bool = False, n_samples: int | None = None,
     [0, 1]; with ``logits=True`` it returns logits ℓ instead (as gantext's discriminators do;
     ``D = σ(ℓ)``) and the logs are computed stably as softplus terms. A ``torch.nn.Module``
     receives its inputs in its own dtype and on its own device, and is called without gradients.
+    Prefer logits: a probability that rounds to exactly 0 or 1 where the other density is positive
+    makes a log infinite (the value is then ``-inf``), while a logit keeps every term finite.
 
     By default the expectations are computed by quadrature (1-D Gaussian mixtures only); with
     ``n_samples=N`` they are Monte Carlo averages over N draws from each distribution (any
@@ -481,7 +483,7 @@ def train_discriminator(D, p_data, p_g, *, steps: int = 2000, batch_size: int = 
                         seed: int = 0) -> np.ndarray:
     r"""Train the discriminator ``D`` (a module returning logits) against a *fixed* generator.
 
-    This is the inner maximisation of the GAN game on its own: Adam on the cross-entropy loss
+    This is the inner maximisation of the GAN game on its own: Adam (β = (0.5, 0.999)) on the cross-entropy loss
     :math:`-\mathbb E_{p_\mathrm{data}}[\log D] - \mathbb E_{p_g}[\log(1 - D)] = -V(D, G)`, with
     fresh minibatches of ``batch_size`` real and fake samples per step. ``p_data`` and ``p_g`` are
     anything with ``sample(n, generator=)`` — a gantext distribution or a generator such as

@@ -360,3 +360,16 @@ def test_dynamics_reject_bad_input():
         theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=-1)
     with pytest.raises(ValueError, match="steps"):
         theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=2.5)
+
+
+@pytest.mark.gpu
+def test_value_and_training_with_a_cuda_discriminator_match_the_cpu():
+    p, q = gt.Gaussian1D(-1.0, 0.7), gt.Gaussian1D(1.0, 0.7)
+    D_cpu = torch.nn.Linear(1, 1)
+    D_gpu = torch.nn.Linear(1, 1).cuda()
+    D_gpu.load_state_dict(D_cpu.state_dict())
+    assert theory.value(D_gpu, p, q, logits=True) == pytest.approx(theory.value(D_cpu, p, q, logits=True), abs=1e-6)
+    x = torch.linspace(-2, 2, 5, device="cuda")
+    np.testing.assert_allclose(theory.optimal_discriminator(p, q, x), theory.optimal_discriminator(p, q, x.cpu()))
+    losses = theory.train_discriminator(D_gpu, p, q, steps=50, batch_size=64, lr=0.05, seed=0)
+    assert losses.shape == (50,) and np.all(np.isfinite(losses))
