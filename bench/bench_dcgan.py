@@ -1,7 +1,9 @@
 """Training speed of the chapter 6–7 GANs on 8×8 digits: generator steps per second through gt.fit.
 
-Run: ``python bench/bench_dcgan.py [--threads N] [--steps S]``; prints one line per model and
-writes ``bench/bench_dcgan.json``. The chapters train 1,500 steps at batch 64, width 64.
+Run: ``python bench/bench_dcgan.py [--threads N] [--steps S] [--out FILE.json]``; prints one line
+per model and, with ``--out``, writes the figures as JSON. The chapters train 1,500 steps at batch
+64, width 64. Seen on the book's 2-core build machine under a load of about 6 (other jobs
+running), one thread: DCGAN 45, cGAN 36, AC-GAN 31 generator steps/s.
 """
 
 import argparse
@@ -30,6 +32,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = str(gt.device(args.device))
@@ -46,8 +49,9 @@ def main() -> None:
     for name, (G, D, data, loss) in models.items():
         results[name] = steps_per_second(G, D, data, loss, args.steps, device)
         print(f"{name}: {results[name]:.1f} generator steps/s ({device}, {args.threads} threads)")
-    out = pathlib.Path(__file__).with_suffix(".json")
-    out.write_text(json.dumps({"device": device, "threads": args.threads, "steps_per_second": results}, indent=2))
+    if args.out is not None:
+        args.out.write_text(json.dumps({"device": device, "threads": args.threads,
+                                        "steps_per_second": results}, indent=2))
 
 
 if __name__ == "__main__":
