@@ -368,6 +368,16 @@ def test_parzen_log_likelihood_rejects_bad_arguments(kwargs, message):
 def test_parzen_rejects_mismatched_dimensions():
     with pytest.raises(ValueError, match="dimension"):
         parzen_log_prob(torch.zeros(5, 2), torch.zeros(4, 3), 0.1)
+    with pytest.raises(ValueError, match="test must have the samples' dimension"):
+        parzen_log_likelihood(torch.zeros(5, 2), torch.zeros(4, 3), sigma=0.1)
+    with pytest.raises(ValueError, match="validation must have the samples' dimension"):
+        parzen_log_likelihood(torch.zeros(5, 2), torch.zeros(4, 2), validation=torch.zeros(3, 3), sigmas=[0.1, 1])
+
+
+def test_digits_classifier_training_leaves_the_thread_count_alone():
+    threads = torch.get_num_threads()
+    digits_classifier()
+    assert torch.get_num_threads() == threads
 
 
 # =============================================================================================
