@@ -9,7 +9,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 JB_STRICT := -W -n --keep-going
-# Test processes: one per core is the fastest here; each keeps one thread per process.
+# Test processes: one per core is the fastest here, each with one thread (two threads per
+# process on two cores made PyTorch spin-wait: more CPU time, not less wall time).
 PYTEST_WORKERS ?= 2
 
 .PHONY: all book test unit nbval book-check offline-check notebooks clean clean-venv
@@ -33,7 +34,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q -n $(PYTEST_WORKERS) --ignore=tests/book
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval $(NOTEBOOKS) -q -p no:cacheprovider \
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval $(NOTEBOOKS) -q -p no:cacheprovider \
 		-n $(PYTEST_WORKERS) --dist loadfile --nbval-sanitize-with .ci/nbval-sanitize.cfg
 
 # nbval has just executed every cell, so the strict build renders the stored outputs (execution

@@ -31,7 +31,7 @@ def _fmt(a: np.ndarray) -> str:
 
 
 def verify(value, expected=None, *, rtol: float = 0.0, atol: float = 0.0, claim: str,
-           at_least=None, at_most=None) -> float:
+           at_least=None, at_most=None) -> None:
     """Check a claim of the text and print one line saying so.
 
     Two kinds of claims:
@@ -40,9 +40,9 @@ def verify(value, expected=None, *, rtol: float = 0.0, atol: float = 0.0, claim:
       ``|value - expected| <= atol + rtol * |expected|`` for every element;
     * a bound: ``verify(value, at_least=a)`` and/or ``at_most=b`` holds when ``a <= value <= b``.
 
-    Returns the largest absolute deviation (equality) or the smallest margin (bounds), so a
-    caller may reuse it. Raises :class:`AssertionError` carrying the printed line when the claim
-    is false (NaN never passes), and :class:`ValueError` when the call is malformed.
+    Returns nothing, so that a ``verify`` on the last line of a notebook cell echoes no
+    machine-dependent number. Raises :class:`AssertionError` carrying the printed line when the
+    claim is false (NaN never passes), and :class:`ValueError` when the call is malformed.
     """
     if not isinstance(claim, str) or not claim.strip():
         raise ValueError("claim must be a non-empty sentence saying what is checked")
@@ -71,7 +71,6 @@ def verify(value, expected=None, *, rtol: float = 0.0, atol: float = 0.0, claim:
         else:  # many values: say how far the worst one is
             line = (f"{claim}: {v_b.size} values, largest deviation {worst:.3g} from expected "
                     f"(tolerance {tol or 'exact'})")
-        result = worst
     else:
         lo = -np.inf if at_least is None else float(at_least)
         hi = np.inf if at_most is None else float(at_most)
@@ -81,9 +80,7 @@ def verify(value, expected=None, *, rtol: float = 0.0, atol: float = 0.0, claim:
         parts = ([f">= {at_least:g}"] if at_least is not None else []) + (
             [f"<= {at_most:g}"] if at_most is not None else [])
         line = f"{claim}: {_fmt(v)} (required {' and '.join(parts)})"
-        result = float(np.min(np.minimum(v - lo, hi - v))) if v.size else 0.0
     line = ("✔ " if ok else "✘ ") + line
     print(line)
     if not ok:
         raise AssertionError(line)
-    return result

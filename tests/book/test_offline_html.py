@@ -71,3 +71,14 @@ def test_figures_are_shown(chapter1):
         if src.startswith("data:"):
             continue
         assert (HTML / "book" / src).resolve().exists(), f"missing image file {src}"
+
+
+def test_widgets_render_offline(tmp_path):
+    """Pages with stored widget state render live controls from the vendored widget manager."""
+    pages = [p for p in sorted((HTML / "book").glob("*.html"))
+             if "application/vnd.jupyter.widget-view+json" in p.read_text()]
+    if not pages:
+        pytest.skip("no built page stores widget state (run `make notebooks` to store it)")
+    dom = render(pages[0], tmp_path)
+    controls = re.findall(r'class="[^"]*\bwidget-(?:slider|hslider|inline-hbox|vbox|hbox)\b', dom)
+    assert controls, f"{pages[0].name}: the widget state is stored but no widget was rendered offline"
