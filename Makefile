@@ -26,7 +26,7 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/jupyter-book build . $(JB_STRICT)
+	OMP_NUM_THREADS=1 $(BIN)/jupyter-book build . $(JB_STRICT)
 
 test: unit nbval book-check offline-check
 
@@ -49,7 +49,7 @@ offline-check: $(STAMP)
 	$(BIN)/python -m pytest tests/book -q -rs
 
 notebooks: $(STAMP)
-	$(BIN)/python .ci/execute-notebooks.py $(NOTEBOOKS)
+	OMP_NUM_THREADS=1 $(BIN)/python .ci/execute-notebooks.py $(NOTEBOOKS)
 
 clean:
 	rm -rf _build .jupyter_cache
