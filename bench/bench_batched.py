@@ -14,12 +14,15 @@ table and writes JSON::
 
     python bench/bench_batched.py                       # defaults: M = 1 4 16 (CPU) or 1 8 32 128 (GPU)
     python bench/bench_batched.py --models 1 8 --steps 50 --out bench/batched.json
+    python bench/bench_batched.py --latent-dim 16 --hidden 64 --batch-size 128   # chapter 5's table size
 
-What was seen on the book's 2-core build machine (no GPU): stacking gains nothing on its CPU
-(≈ 0.9–1.1×), because the matrix products already dominate a step; there one process per core
-is the way to run many seeds (``mode_collapse_table(..., workers=2)``). The gain is expected on
-a GPU, where one small GAN leaves the device idle; it has not been measured for this script yet:
-run it on a GPU and keep the JSON (``--out bench/batched-<gpu>.json``).
+What was seen on the book's 2-core build machine (no GPU; one thread; other jobs running),
+stored in ``bench/batched-cpu-*.json``: at the VEEGAN size stacking gained ≈ 1.3× with M = 4
+(the matrix products already dominate a step); at chapter 5's table size (latent 16, width 64,
+batch 128) ≈ 1.8× with M = 4 and ≈ 2.1× with M = 16. With M = 1 the stacked code is ≈ 10–20 %
+slower than gt.fit. The larger gain is expected on a GPU, where one small GAN leaves the device
+idle; it has not been measured yet: run this script on a GPU and keep the JSON
+(``--out bench/batched-<gpu>.json``).
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="generator steps per model")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--latent-dim", type=int, default=None, help="override the protocol's (256)")
+    parser.add_argument("--hidden", type=int, default=None, help="override the protocol's width (128)")
+    parser.add_argument("--batch-size", type=int, default=None, help="override the protocol's (512)")
     parser.add_argument("--out", default=None, help="JSON file for the results")
     args = parser.parse_args()
     device = gt.device(args.device)
@@ -82,7 +88,9 @@ def main() -> None:
     on_gpu = device.type == "cuda"
     models = args.models or ([1, 8, 32, 128] if on_gpu else [1, 4, 16])
     steps = args.steps or (200 if on_gpu else 30)
-    protocol = VEEGAN_PROTOCOL
+    protocol = replace(VEEGAN_PROTOCOL, latent_dim=args.latent_dim or VEEGAN_PROTOCOL.latent_dim,
+                       hidden=(args.hidden,) * 2 if args.hidden else VEEGAN_PROTOCOL.hidden,
+                       batch_size=args.batch_size or VEEGAN_PROTOCOL.batch_size)
     name = torch.cuda.get_device_name(device) if on_gpu else f"CPU ({platform.processor() or platform.machine()}, " \
                                                              f"{torch.get_num_threads()} threads)"
     print(f"device: {name}")
