@@ -25,10 +25,9 @@ import argparse
 import copy
 import json
 import math
-import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from multiprocessing import get_context
 from typing import Callable, Sequence
 
@@ -529,9 +528,8 @@ def _train_and_score(protocol: Protocol, method: Method, data_name: str, data, s
     fit_stacked(G, D, data, method.loss, config, gradient_penalty=method.gradient_penalty,
                 unroll_steps=method.unroll_steps, per_model_streams=False)
     G.eval()
-    with torch.no_grad():
-        samples = G.sample(protocol.n_eval, torch.Generator(device=config.device if config.device != "auto"
-                                                             else resolve_device("auto")).manual_seed(10**6))
+    with torch.no_grad():   # one fixed evaluation stream, the same for every method
+        samples = G.sample(protocol.n_eval, torch.Generator(device=resolve_device(device)).manual_seed(10**6))
     seconds = time.perf_counter() - start
     rows = []
     for seed, x in zip(seeds, samples):
