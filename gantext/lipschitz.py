@@ -121,7 +121,7 @@ def lipschitz_upper_bound(network: nn.Module) -> float:
     .. math:: \operatorname{Lip}(f_L \circ \dots \circ f_1) \le \prod_l \operatorname{Lip}(f_l),
 
     with :math:`\operatorname{Lip}(x \mapsto Wx + b) = \sigma_1(W)` (:func:`spectral_norm`) and
-    the slope bound of each activation (ReLU, tanh: 1; LeakyReLU(a): max(1, |a|); sigmoid: ¼).
+    the slope bound of each activation (ReLU, tanh: 1; LeakyReLU(a): max(1, abs(a)); sigmoid: ¼).
 
     ``network`` is an ``nn.Linear``, an activation, or a module whose leaf modules are such
     layers applied one after another (an ``nn.Sequential``, :class:`gantext.MLPDiscriminator`

@@ -46,7 +46,7 @@ class TrainConfig:
     betas: tuple[float, float] = (0.5, 0.999)  # Adam's (β1, β2); β1 = 0.5 as in DCGAN
     penalty_weight: float = 10.0      # λ multiplying `penalty` (WGAN-GP: 10; for R1 use γ/2)
     clip: float | None = None         # WGAN weight clipping to [-c, c] after each D step; None: off
-    seed: int = 0                     # seeds the latent noise and the data draws: runs are reproducible
+    seed: int = 0                     # noise stream: seed, data stream: seed + 1 (space seeds by 2 for independent runs)
     device: str = "auto"              # where to train: "auto" is CUDA when present, else the CPU
     progress: bool = True             # show a tqdm progress bar
     checkpoint_every: int = 0         # write a checkpoint every N generator steps (0: never)
