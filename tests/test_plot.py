@@ -1,0 +1,77 @@
+"""The shared figures draw what they say, in the book's colours."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.colors as mcolors  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import gantext as gt  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def same_colour(a, b):
+    return mcolors.to_rgb(a) == mcolors.to_rgb(b)
+
+
+def test_density_1d_draws_data_generator_and_discriminator_in_the_book_colours():
+    p = gt.Gaussian1D(1.0, 0.5)
+    xs = torch.linspace(-1, 3, 101)
+    d = torch.sigmoid(xs)
+    ax = gt.plot.density_1d(xs, p.prob, p.sample(500), d, optimal=1 - d, title="t")
+    data_line = ax.lines[0]
+    assert same_colour(data_line.get_color(), gt.plot.DATA)
+    np.testing.assert_allclose(data_line.get_ydata(), p.prob(xs).numpy(), rtol=1e-12)
+    assert all(same_colour(patch.get_facecolor(), gt.plot.GENERATOR) for patch in ax.patches)
+    right = [other for other in ax.figure.axes if other is not ax][0]
+    assert right.get_ylim()[0] < 0 < 1 < right.get_ylim()[1]
+    d_line, opt_line = right.lines
+    assert same_colour(d_line.get_color(), gt.plot.DISCRIMINATOR)
+    np.testing.assert_allclose(d_line.get_ydata(), d.numpy(), rtol=1e-6)
+    assert opt_line.get_linestyle() == "--"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        r"$p_\mathrm{data}$", r"$p_g$ (samples)", "$D(x)$", "$D^*(x)$"]
+
+
+def test_samples_2d_plots_every_sample_and_mode():
+    ring = gt.ring()
+    samples = ring.sample(300)
+    ax = gt.plot.samples_2d(samples, ring.means, limit=1.5)
+    generated, modes = ax.collections
+    np.testing.assert_allclose(generated.get_offsets(), samples.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(modes.get_offsets(), ring.means.numpy(), rtol=1e-6)
+    assert ax.get_xlim() == (-1.5, 1.5)
+
+
+def test_vector_field_draws_the_field_and_the_trajectories():
+    path = gt.theory.gradient_play(gt.theory.bilinear_field, (1.0, 0.0), 0.1, 30)
+    ax = gt.plot.vector_field(gt.theory.bilinear_field, extent=2.0, trajectories=[path], labels=["sim"],
+                              density=5)
+    quiver = ax.collections[0]
+    u, v = np.meshgrid(np.linspace(-2, 2, 5), np.linspace(-2, 2, 5))
+    np.testing.assert_allclose(quiver.U.reshape(5, 5), -v)
+    np.testing.assert_allclose(quiver.V.reshape(5, 5), u)
+    np.testing.assert_allclose(ax.lines[0].get_xydata(), path)
+
+
+def test_training_curves_smooth_with_a_moving_average():
+    history = gt.History()
+    history._append(torch.tensor(1.0), torch.tensor(2.0))
+    history._append(torch.tensor(3.0), torch.tensor(4.0))
+    history._append(torch.tensor(5.0), torch.tensor(6.0))
+    ax = gt.plot.training_curves(history, smooth=2)
+    smoothed_d = [line for line in ax.lines if line.get_label() == "discriminator loss"][0]
+    np.testing.assert_allclose(smoothed_d.get_ydata(), [2.0, 4.0])
+
+
+def test_to_numpy_handles_tensors_with_grad():
+    x = torch.ones(3, requires_grad=True) * 2
+    out = gt.plot.to_numpy(x)
+    assert out.dtype == np.float64 and out.tolist() == [2.0, 2.0, 2.0]
