@@ -53,14 +53,30 @@ def test_scripts_are_served_locally():
     assert (HTML / "_static" / "mathjax" / "tex-chtml-full.js").exists()
 
 
+def raw_tex(dom: str) -> list[str]:
+    """TeX commands left in the prose of a rendered page (math that MathJax did not typeset)."""
+    # prose only: scripts, typeset math and code listings (which may hold TeX in strings) removed
+    visible = re.sub(r"<script.*?</script>|<mjx-container.*?</mjx-container>|<pre.*?</pre>|<[^>]+>", " ",
+                     dom, flags=re.S)
+    return re.findall(r"\\(?:frac|mathbb|mathcal|mathrm|log|sigma|sum|int|lVert|big|operatorname)\b", visible)
+
+
 def test_math_is_typeset_offline(chapter1):
     typeset = chapter1.count("<mjx-container")
     assert typeset >= 20, f"only {typeset} typeset formulas: MathJax did not run offline"
-    # prose only: scripts, typeset math and code listings (which may hold TeX in strings) removed
-    visible = re.sub(r"<script.*?</script>|<mjx-container.*?</mjx-container>|<pre.*?</pre>|<[^>]+>", " ",
-                     chapter1, flags=re.S)
-    raw = re.findall(r"\\(?:frac|mathbb|log|sigma)\b", visible)
-    assert not raw, f"raw TeX left on the page: {raw[:5]}"
+    assert not raw_tex(chapter1), f"raw TeX left on the page: {raw_tex(chapter1)[:5]}"
+
+
+CHAPTERS = sorted(p.name for p in (HTML / "book").glob("0*.html"))
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_chapter_typesets_all_its_math(page, tmp_path):
+    """A formula broken by Markdown (say, a wrapped line that starts with '-' or '+', read as a
+    list item) is left as raw TeX: no chapter may show any."""
+    dom = render(HTML / "book" / page, tmp_path)
+    assert "<mjx-container" in dom, f"{page}: MathJax did not run"
+    assert not raw_tex(dom), f"{page}: raw TeX left on the page: {raw_tex(dom)[:5]}"
 
 
 def test_figures_are_shown(chapter1):
