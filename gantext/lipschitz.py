@@ -24,6 +24,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .penalties import interpolates  # the WGAN-GP sampling, shared with the penalty
+
 __all__ = ["spectral_norm", "power_iteration", "lipschitz_upper_bound", "interpolates",
            "gradient_norms", "lipschitz_estimate", "wasserstein_estimate"]
 
@@ -145,22 +147,6 @@ def lipschitz_upper_bound(network: nn.Module) -> float:
                 f"network contains {type(module).__name__}")
         bound *= slope
     return bound
-
-
-def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
-    r"""Points :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)\tilde x_i` with one
-    :math:`\epsilon_i \sim U[0, 1]` per sample, on the segments between paired real and fake
-    samples of any shape ``[n, ...]``: where WGAN-GP (Gulrajani et al., 2017) measures and
-    penalises the critic's gradient. Returns a detached tensor of the same shape."""
-    if not isinstance(real, Tensor) or not isinstance(fake, Tensor):
-        raise TypeError("real and fake must be tensors")
-    if real.shape != fake.shape or real.dim() < 1:
-        raise ValueError(f"real and fake must have the same shape [n, ...], got "
-                         f"{list(real.shape)} and {list(fake.shape)}")
-    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    device = generator.device if generator is not None else real.device
-    eps = torch.rand(eps_shape, generator=generator, device=device).to(real)    # [n, 1, ...]
-    return (eps * real.detach() + (1 - eps) * fake.detach())                    # [n, ...]
 
 
 def gradient_norms(critic: nn.Module, points: Tensor) -> Tensor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-__all__ = ["gradient_penalty", "r1_penalty", "clip_weights_"]
+__all__ = ["interpolates", "gradient_penalty", "r1_penalty", "clip_weights_"]
 
 
 def _input_gradient(critic: nn.Module, x: Tensor) -> Tensor:
@@ -19,6 +19,24 @@ def _input_gradient(critic: nn.Module, x: Tensor) -> Tensor:
     scores = critic(x)
     (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=True)
     return grad.flatten(1)                                                      # [n, prod(shape)]
+
+
+def interpolates(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    r"""Points :math:`\hat x_i = \epsilon_i x_i + (1 - \epsilon_i)\tilde x_i` with one
+    :math:`\epsilon_i \sim U[0, 1]` per sample, on the segments between paired real and fake
+    samples of any shape ``[n, ...]``: where WGAN-GP (Gulrajani et al., 2017) measures and
+    penalises the critic's gradient. Returns a detached tensor of the same shape."""
+    if not isinstance(real, Tensor) or not isinstance(fake, Tensor):
+        raise TypeError("real and fake must be tensors")
+    if real.shape != fake.shape or real.dim() < 1:
+        raise ValueError(f"real and fake must have the same shape [n, ...], got "
+                         f"{list(real.shape)} and {list(fake.shape)}")
+    eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    if generator is None:
+        eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype)       # [n, 1, ...]
+    else:
+        eps = torch.rand(eps_shape, generator=generator, device=generator.device).to(real)
+    return eps * real.detach() + (1 - eps) * fake.detach()                      # [n, ...]
 
 
 def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, target: float = 1.0,
@@ -32,16 +50,7 @@ def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, target: floa
     batch), for inputs of any shape ``[n, ...]``. ``target`` is t (1 in the paper).
     Multiply by λ (10 in the paper) and add to the critic loss.
     """
-    if real.shape != fake.shape:
-        raise ValueError(f"real and fake must have the same shape, got {list(real.shape)} and {list(fake.shape)}")
-    n = real.shape[0]
-    eps_shape = (n,) + (1,) * (real.dim() - 1)
-    if generator is None:
-        eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype)
-    else:
-        eps = torch.rand(eps_shape, generator=generator, device=generator.device).to(real)
-    interpolates = eps * real.detach() + (1 - eps) * fake.detach()             # [n, ...]
-    grad = _input_gradient(critic, interpolates)                                # [n, D]
+    grad = _input_gradient(critic, interpolates(real, fake, generator))        # [n, D]
     return (grad.norm(dim=1) - target).pow(2).mean()
 
 

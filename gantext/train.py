@@ -238,7 +238,7 @@ def g_step(G: nn.Module, D: nn.Module, batch_size: int, loss: _losses.GANLoss,
     return g_loss.detach()
 
 
-def _adam(params, lr: float, betas: tuple[float, float], device: torch.device) -> torch.optim.Adam:
+def _adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
     """Adam with the fused kernel where this PyTorch has one for the device (same mathematics)."""
     try:
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
@@ -318,8 +318,8 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
     D.to(dev)
     G.train()
     D.train()
-    d_opt = d_opt or _adam(D.parameters(), config.d_lr, config.betas, dev)
-    g_opt = g_opt or _adam(G.parameters(), config.g_lr, config.betas, dev)
+    d_opt = d_opt or _adam(D.parameters(), config.d_lr, config.betas)
+    g_opt = g_opt or _adam(G.parameters(), config.g_lr, config.betas)
     noise = torch.Generator(device=dev).manual_seed(config.seed)
     data_rng = torch.Generator().manual_seed(config.seed + 1)
     batches = _Batches(data, config.batch_size, dev, data_rng)
