@@ -13,7 +13,7 @@ JB_STRICT := -W -n --keep-going
 # process on two cores made PyTorch spin-wait: more CPU time, not less wall time).
 PYTEST_WORKERS ?= 2
 
-.PHONY: all book test unit nbval book-check offline-check notebooks clean clean-venv
+.PHONY: all book test unit nbval nbval-compatible book-check offline-check notebooks audit mutants clean clean-venv
 
 all: book
 
@@ -28,14 +28,22 @@ venv: $(STAMP)
 book: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/jupyter-book build . $(JB_STRICT)
 
-test: unit nbval book-check offline-check
+test: unit nbval nbval-compatible book-check offline-check
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q -n $(PYTEST_WORKERS) --ignore=tests/book
 
+# A trained claim must have been audited (GANTEXT_REQUIRE_AUDIT); the second run rounds matrix
+# products as another processor would (MKL_CBWR=COMPATIBLE) and must print the same compared outputs.
+NBVAL := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 GANTEXT_REQUIRE_AUDIT=1 $(BIN)/python -m pytest --nbval \
+	$(NOTEBOOKS) -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile \
+	--nbval-sanitize-with .ci/nbval-sanitize.cfg
+
 nbval: $(STAMP)
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest --nbval $(NOTEBOOKS) -q -p no:cacheprovider \
-		-n $(PYTEST_WORKERS) --dist loadfile --nbval-sanitize-with .ci/nbval-sanitize.cfg
+	$(NBVAL)
+
+nbval-compatible: $(STAMP)
+	MKL_CBWR=COMPATIBLE $(NBVAL)
 
 # nbval has just executed every cell, so the strict build renders the stored outputs (execution
 # off) and checks structure, cross-references, citations and warnings.
@@ -50,6 +58,14 @@ offline-check: $(STAMP)
 
 notebooks: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python .ci/execute-notebooks.py $(NOTEBOOKS)
+
+# Outside `make test`. The audit reruns every chapter over 10 seeds x 2 numerics settings and
+# rewrites gantext/audit_record.json (about an hour on 2 cores); mutants plants wrong formulas.
+audit: $(STAMP)
+	$(BIN)/python tools/audit.py
+
+mutants: $(STAMP)
+	$(BIN)/python tools/mutants.py
 
 clean:
 	rm -rf _build .jupyter_cache

@@ -5,6 +5,13 @@ re-exported here (``gt.MLPGenerator``, ``gt.fit``, ``gt.verify``, …) and the m
 available as ``gt.losses``, ``gt.theory``, ``gt.metrics``, ``gt.plot`` and so on.
 """
 
+import os as _os
+
+from . import audit
+
+# An audit run (tools/audit.py) draws every random number afresh; a reader's session is untouched.
+audit.perturb_seeds(int(_os.environ.get("GANTEXT_AUDIT_RUN", "0")))
+
 from . import data, lipschitz, losses, metrics, models, penalties, plot, theory, train, utils, verify as _verify_module
 from . import widgets
 from . import batched

@@ -279,7 +279,7 @@ def test_estimate_is_a_float_that_remembers_its_method():
     e = theory.Estimate(0.25, "monte carlo", 0.01)
     assert isinstance(e, float) and e + 1 == 1.25 and e.stderr == 0.01
     assert "±" in repr(e)
-    gt.verify(e, 0.25, atol=1e-12, claim="an Estimate goes through verify")  # raises if not
+    gt.verify(e, 0.25, atol=1e-12, kind="sanity", claim="an Estimate goes through verify")  # raises if not
 
 
 # --------------------------------------------------------------------------------------------
