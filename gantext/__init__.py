@@ -23,6 +23,6 @@ from .models import *  # noqa: F401,F403
 from .penalties import *  # noqa: F401,F403
 from .train import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
-from .verify import verify
+from .verify import count_claims, verify
 
 __version__ = "0.1.0"

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import audit as _audit
 
-__all__ = ["verify", "KINDS"]
+__all__ = ["verify", "count_claims", "KINDS"]
 
 KINDS = ("exact", "statistical", "trained", "sanity")
 
@@ -150,3 +150,34 @@ def verify(value, expected=None, *, kind: str, claim: str, rtol: float = 0.0, at
         return  # an audit run records every claim and decides at the end
     if not ok:
         raise AssertionError(line)
+
+
+def count_claims(notebook) -> dict[str, int]:
+    """Count the ``verify`` calls of a notebook (a path to an ``.ipynb`` file) by kind.
+
+    The count is read from the source, one per call site (a call inside a loop counts once), so it
+    does not depend on an execution. Raises :class:`ValueError` for a call whose ``kind`` is not a
+    literal string naming one of :data:`KINDS`: the book's count must be knowable without running it.
+    """
+    import ast
+    import json
+    from pathlib import Path
+
+    path = Path(notebook)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    counts = dict.fromkeys(KINDS, 0)
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        # IPython magics and shell escapes are not Python: blank them before parsing
+        source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+        for node in ast.walk(ast.parse(source, filename=f"{path.name}, cell {i}")):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "verify"):
+                continue
+            kind = next((k.value for k in node.keywords if k.arg == "kind"), None)
+            if not (isinstance(kind, ast.Constant) and kind.value in KINDS):
+                raise ValueError(f"{path.name}, cell {i}, line {node.lineno}: verify needs kind= as one of "
+                                 f"{', '.join(map(repr, KINDS))} written literally")
+            counts[kind.value] += 1
+    return counts

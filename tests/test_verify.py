@@ -136,15 +136,34 @@ def test_an_audit_run_records_every_claim_and_does_not_raise(record, monkeypatch
                      {"claim": "has a nan", "kind": "statistical", "ok": False, "value": [1.0, None]}]
 
 
-def test_shipped_record_has_enough_runs_and_its_values_clear_their_claims():
-    claims = json.loads((audit.resources.files("gantext") / audit.RECORD_FILE).read_text())["claims"]
-    for claim, entry in claims.items():
-        assert entry["kind"] == "trained", claim
-        assert len(entry["runs"]) >= audit.MIN_RUNS, claim
-        assert {r["numerics"] for r in entry["runs"]} == {"default", "COMPATIBLE"}, claim
+def _notebook(tmp_path, *sources):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    path = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, path)
+    return path
 
 
-def test_mix_seed_is_the_identity_for_run_zero_and_fresh_otherwise():
-    assert audit.mix_seed(7, 0) == 7
-    seeds = {audit.mix_seed(s, k) for s in range(50) for k in range(1, 11)}
-    assert len(seeds) == 500 and all(0 <= s < 2**63 for s in seeds)
+def test_count_claims_reads_each_call_site_by_kind(tmp_path):
+    path = _notebook(tmp_path,
+                     '%pip install x\ngt.verify(1, 1, kind="exact", claim="a")',
+                     'for s in range(5):\n    gt.verify(s, at_least=0, kind="trained", claim="b")\nverify(2, 2, kind="sanity", claim="c")',
+                     'print("no claim here")')
+    assert gt.count_claims(path) == {"exact": 1, "statistical": 0, "trained": 1, "sanity": 1}
+
+
+def test_count_claims_refuses_a_kind_that_is_not_written_literally(tmp_path):
+    path = _notebook(tmp_path, 'k = "exact"\ngt.verify(1, 1, kind=k, claim="a")')
+    with pytest.raises(ValueError, match="cell 0, line 2: verify needs kind="):
+        gt.count_claims(path)
+
+
+def test_every_chapter_declares_the_kind_of_every_claim():
+    from pathlib import Path
+
+    chapters = sorted((Path(__file__).resolve().parents[1] / "book").glob("[0-9]*.ipynb"))
+    assert chapters
+    for chapter in chapters:
+        counts = gt.count_claims(chapter)  # raises on a missing or computed kind
+        assert sum(counts.values()) > 0, chapter.name
