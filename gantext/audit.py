@@ -65,10 +65,12 @@ def recording() -> bool:
     return bool(os.environ.get("GANTEXT_AUDIT_RECORD"))
 
 
-def record(*, claim: str, kind: str, value: np.ndarray, ok: bool) -> None:
-    """Append one claim's value to the audit run's record file."""
-    line = json.dumps({"claim": claim, "kind": kind, "ok": ok,
-                       "value": np.where(np.isfinite(value), value, np.nan).tolist()})
+def record(*, claim: str, kind: str, value: np.ndarray, ok: bool, test: dict | None = None) -> None:
+    """Append one claim's value (and the test it was held to) to the audit run's record file."""
+    entry = {"claim": claim, "kind": kind, "ok": ok, "value": np.where(np.isfinite(value), value, np.nan).tolist()}
+    if test is not None:
+        entry["test"] = {k: (float(v) if isinstance(v, np.number) else v) for k, v in test.items()}
+    line = json.dumps(entry)
     with open(os.environ["GANTEXT_AUDIT_RECORD"], "a", encoding="utf-8") as f:
         f.write(line.replace("NaN", "null") + "\n")
 

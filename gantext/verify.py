@@ -146,7 +146,9 @@ def verify(value, expected=None, *, kind: str, claim: str, rtol: float = 0.0, at
     line = ("✔ " if ok else "✘ ") + f"[{kind}] " + line
     print(line)
     if _audit.recording():
-        _audit.record(claim=claim, kind=kind, value=v, ok=_holds(v, e, rtol, atol, lo, hi))
+        _audit.record(claim=claim, kind=kind, value=v, ok=_holds(v, e, rtol, atol, lo, hi),
+                      test={"at_least": at_least, "at_most": at_most, "rtol": rtol, "atol": atol,
+                            "expected": None if e is None else e.tolist()})
         return  # an audit run records every claim and decides at the end
     if not ok:
         raise AssertionError(line)

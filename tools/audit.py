@@ -76,7 +76,11 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=10, help="runs per numerics setting (default 10)")
     ap.add_argument("--jobs", type=int, default=2, help="chapters executed at once (default 2)")
     ap.add_argument("--no-write", action="store_true", help="do not update gantext/audit_record.json")
+    ap.add_argument("--summary", action="store_true",
+                    help="print what the committed record saw for each trained claim, then exit")
     args = ap.parse_args()
+    if args.summary:
+        return summary()
     unknown = [c for c in args.chapters if not (ROOT / "book" / f"{c}.ipynb").is_file()]
     if unknown:
         raise SystemExit(f"no such chapter notebooks: {unknown}")
@@ -97,6 +101,7 @@ def main() -> int:
         for c in seen:
             entry = claims.setdefault(c["claim"], {"chapter": s["chapter"], "kind": c["kind"], "runs": []})
             entry["runs"].append({"run": s["run"], "numerics": s["numerics"], "value": c["value"], "ok": c["ok"]})
+            entry["test"] = c.get("test")
             if not c["ok"]:
                 problems.append(f"{s['chapter']} run {s['run']} {s['numerics']}: [{c['kind']}] {c['claim']} "
                                 f"missed with {c['value'] if len(str(c['value'])) < 80 else '…'}")
@@ -144,6 +149,24 @@ def main() -> int:
         RECORD.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {RECORD.relative_to(ROOT)}")
     return 1 if problems else 0
+
+
+def summary() -> int:
+    """Each trained claim: its test, the range over audited runs, and how close the worst run came."""
+    import numpy as np
+
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    for claim, entry in record["claims"].items():
+        values = np.concatenate([np.ravel(np.asarray(r["value"], dtype=float)) for r in entry["runs"]])
+        test = entry.get("test") or {}
+        lo, hi = test.get("at_least"), test.get("at_most")
+        bound = " and ".join(x for x in (f">= {lo:g}" if lo is not None else "",
+                                         f"<= {hi:g}" if hi is not None else "") if x) or (
+            f"= {test.get('expected')} (atol {test.get('atol')}, rtol {test.get('rtol')})")
+        fails = sum(not r["ok"] for r in entry["runs"])
+        print(f"{entry['chapter'][:2]} {len(entry['runs']):3d} runs, {fails} miss | {bound:18s} | "
+              f"observed {np.nanmin(values):.4g} .. {np.nanmax(values):.4g} (median {np.nanmedian(values):.4g}) | {claim}")
+    return 0
 
 
 def _cpu_name() -> str:
