@@ -316,6 +316,11 @@ def optimal_discriminator(p_data, p_g, x) -> np.ndarray:
     return _special.expit(optimal_logit(p_data, p_g, x))
 
 
+_TINY = float(np.finfo(np.float64).smallest_subnormal)                      # 2^-1074
+_BELOW_ONE = float(np.nextafter(1.0, 0.0))                                  # 1 - 2^-53
+_LOG_HALF_ULP = -54 * math.log(2.0)                                          # log 2^-54
+
+
 def _discriminator_log_probs(D, x: np.ndarray, logits: bool) -> tuple[np.ndarray, np.ndarray]:
     """``(log D(x), log(1 - D(x)))`` for ``x`` of shape [n, d], each float64 [n].
 
@@ -338,8 +343,14 @@ def _discriminator_log_probs(D, x: np.ndarray, logits: bool) -> tuple[np.ndarray
     if np.any((out < 0) | (out > 1)) or np.any(np.isnan(out)):
         raise ValueError("D returned values outside [0, 1]; if it returns logits (as gantext's "
                          "discriminators do), pass logits=True")
-    with np.errstate(divide="ignore"):
-        return np.log(out), np.log1p(-out)
+    # A float64 probability of exactly 1 stands for every D within 2^-54 of 1 (they all round to
+    # 1.0), and exactly 0 for every D below the smallest subnormal 2^-1074. Read such a D at the
+    # edge of what rounds to it, so that both logs stay finite: D* of two Gaussians of different
+    # widths rounds to 1 in the tails, where p_g > 0 but p_g < 2^-54 p_data, and the true terms
+    # there, p_g·log(1 - D*) ≈ -p_g·ℓ*, are negligible.
+    log_d = np.log(np.maximum(out, _TINY))
+    log_1md = np.where(out < 1.0, np.log1p(-np.minimum(out, _BELOW_ONE)), _LOG_HALF_ULP)
+    return log_d, log_1md
 
 
 def _mean_and_stderr(values: np.ndarray) -> tuple[float, float]:
@@ -360,8 +371,10 @@ def value(D, p_data, p_g, *, logits: bool = False, n_samples: int | None = None,
     [0, 1]; with ``logits=True`` it returns logits ℓ instead (as gantext's discriminators do;
     ``D = σ(ℓ)``) and the logs are computed stably as softplus terms. A ``torch.nn.Module``
     receives its inputs in its own dtype and on its own device, and is called without gradients.
-    Prefer logits: a probability that rounds to exactly 0 or 1 where the other density is positive
-    makes a log infinite (the value is then ``-inf``), while a logit keeps every term finite.
+    Probabilities lose precision near 1 (float64 cannot hold 1 - 10⁻²⁰): a D that rounds to
+    exactly 1 is read as 1 - 2⁻⁵⁴ and one that rounds to 0 as 2⁻¹⁰⁷⁴, the edges of what rounds to
+    them, so ``value(lambda x: optimal_discriminator(p, q, x), p, q)`` stays finite and accurate
+    (D* rounds to 1 only where p_g < 2⁻⁵⁴ p_data). Logits lose nothing: prefer them.
 
     By default the expectations are computed by quadrature (1-D Gaussian mixtures only); with
     ``n_samples=N`` they are Monte Carlo averages over N draws from each distribution (any

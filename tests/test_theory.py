@@ -127,6 +127,28 @@ def test_value_at_the_optimal_discriminator_is_theorem_1():
     assert v == pytest.approx(ref, abs=1e-8)
 
 
+def test_value_of_optimal_discriminator_probabilities_is_finite_and_exact():
+    # The natural call with D* as probabilities: D* rounds to exactly 1 in the tails (the narrower
+    # p_g falls off faster), where p_g > 0. The value must still be the finite C(G), computed here
+    # independently by SciPy quadrature of the closed form p log(p/(p+q)) + q log(q/(p+q)).
+    p, q = gt.Gaussian1D(0.0, 1.0), gt.Gaussian1D(1.5, 0.5)
+    x_tail = np.array([-9.0, 12.0])
+    assert np.all(theory.optimal_discriminator(p, q, x_tail) == 1.0)       # the rounding happens
+    lp = lambda x: st.norm.logpdf(x, 0, 1)
+    lq = lambda x: st.norm.logpdf(x, 1.5, 0.5)
+    term = lambda x: (math.exp(lp(x)) * -np.logaddexp(0, lq(x) - lp(x))
+                      + math.exp(lq(x)) * -np.logaddexp(0, lp(x) - lq(x)))
+    ref = sum(quad(term, a, b, limit=200, epsabs=1e-13, epsrel=1e-12)[0]
+              for a, b in [(-30, -2), (-2, 0.5), (0.5, 1.5), (1.5, 2.5), (2.5, 30)])
+    assert ref == pytest.approx(-0.68391, abs=1e-5)
+    v = theory.value(lambda x: theory.optimal_discriminator(p, q, x), p, q)
+    assert math.isfinite(v) and v == pytest.approx(ref, abs=1e-9)
+    assert theory.value(lambda x: theory.optimal_logit(p, q, x), p, q, logits=True) == pytest.approx(ref, abs=1e-9)
+    # A probability of exactly 0 where p_data > 0 is read as the smallest subnormal: finite too.
+    v0 = theory.value(lambda x: np.zeros(x.shape[0]), p, q)
+    assert v0 == pytest.approx(-1074 * math.log(2), rel=1e-12)
+
+
 def test_value_of_a_constant_discriminator():
     # D ≡ c gives V = log c + log(1 - c) whatever the distributions.
     p, q = gt.Gaussian1D(0.0, 1.0), gt.GaussianMixture([-3.0, 3.0], 0.5)
