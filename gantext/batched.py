@@ -26,6 +26,7 @@ import copy
 import json
 import math
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from multiprocessing import get_context
@@ -204,6 +205,17 @@ def stack_models(make_g: Callable[[], MLPGenerator], make_d: Callable[[], MLPDis
 # Optimiser, penalty, history
 # ---------------------------------------------------------------------------------------------
 
+def _sqrt_safe_at_zero(v: Tensor) -> Tensor:
+    """``v.sqrt()`` with the same values, whose derivative at ``v = 0`` is 0 instead of ∞.
+
+    Adam's second moment ``v`` is exactly 0 for any parameter whose gradients have all been 0
+    (a dead ReLU unit). Unrolling differentiates through the update, and there ``m = 0`` times
+    d√v/dv = ∞ gives NaN; the true update is 0 for every such ``v``, so its derivative is 0.
+    """
+    positive = v > 0
+    return torch.where(positive, torch.where(positive, v, torch.ones_like(v)).sqrt(), torch.zeros_like(v))
+
+
 class StackedAdam:
     """Adam (Kingma & Ba, 2015) for stacked parameters ``[M, ...]`` with one learning rate per model.
 
@@ -235,7 +247,7 @@ class StackedAdam:
             m = b1 * m + (1 - b1) * g
             v = b2 * v + (1 - b2) * g * g
             lr = (self.lr / c1).view(-1, *([1] * (p.dim() - 1)))                # [M, 1, ...]
-            new_p.append(p - lr * m / (v.sqrt() / math.sqrt(c2) + self.eps))
+            new_p.append(p - lr * m / (_sqrt_safe_at_zero(v) / math.sqrt(c2) + self.eps))
             new_m.append(m)
             new_v.append(v)
         return new_p, {"step": step, "m": new_m, "v": new_v}
@@ -533,11 +545,16 @@ def _train_and_score(protocol: Protocol, method: Method, data_name: str, data, s
     seconds = time.perf_counter() - start
     rows = []
     for seed, x in zip(seeds, samples):
+        row = dict(method=method.name, data=data_name, seed=int(seed), steps=protocol.steps,
+                   n_modes=len(data.means), seconds=seconds / len(seeds))
+        if not torch.isfinite(x).all():   # a diverged model is not "0 modes": it has no score
+            warnings.warn(f"{method.name} on {data_name}, seed {seed}: the generator's samples are not "
+                          "finite (training diverged); its scores are NaN", RuntimeWarning, stacklevel=2)
+            rows.append(dict(row, modes=math.nan, high_quality=math.nan, reverse_kl=math.nan, diverged=True))
+            continue
         score = mode_coverage(x, data.means, data.stds)
-        rows.append(dict(method=method.name, data=data_name, seed=int(seed), steps=protocol.steps,
-                         modes=score.modes_captured, n_modes=score.n_modes,
-                         high_quality=score.high_quality_fraction, reverse_kl=score.reverse_kl,
-                         seconds=seconds / len(seeds)))
+        rows.append(dict(row, modes=score.modes_captured, high_quality=score.high_quality_fraction,
+                         reverse_kl=score.reverse_kl, diverged=False))
     return rows
 
 
@@ -589,13 +606,18 @@ def summarise_table(rows: Sequence[dict]) -> list[dict]:
 
     Each summary holds ``modes``, ``high_quality`` (a percentage) and ``reverse_kl`` as
     ``(mean, standard error)`` pairs, and the number of seeds ``n``. Runs without a single
-    high-quality sample (reverse KL undefined) are left out of the reverse-KL mean.
+    high-quality sample (reverse KL undefined) are left out of the reverse-KL mean. A diverged
+    run (``diverged`` true, or NaN modes) makes every mean of its group NaN: a table must not
+    hide it.
     """
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         groups.setdefault((row["method"], row["data"]), []).append(row)
 
-    def mean_se(values):
+    def mean_se(values, skip_nan=False):
+        values = [float(v) for v in values]
+        if not skip_nan and any(math.isnan(v) for v in values):
+            return (math.nan, math.nan)
         values = [v for v in values if not math.isnan(v)]
         if not values:
             return (math.nan, math.nan)
@@ -605,10 +627,14 @@ def summarise_table(rows: Sequence[dict]) -> list[dict]:
         var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
         return (mean, math.sqrt(var / len(values)))
 
-    return [dict(method=method, data=data, n=len(group),
+    def diverged(r):
+        return bool(r.get("diverged", False)) or math.isnan(float(r["modes"]))
+
+    return [dict(method=method, data=data, n=len(group), diverged=sum(map(diverged, group)),
                  modes=mean_se([r["modes"] for r in group]),
                  high_quality=mean_se([100 * r["high_quality"] for r in group]),
-                 reverse_kl=mean_se([r["reverse_kl"] for r in group]))
+                 reverse_kl=(mean_se([math.nan] * len(group)) if any(map(diverged, group))
+                             else mean_se([r["reverse_kl"] for r in group], skip_nan=True)))
             for (method, data), group in groups.items()]
 
 
@@ -649,7 +675,8 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     for s in summary:
         print(f"{s['method']:>16} {s['data']:>5}: modes {s['modes'][0]:5.2f} ± {s['modes'][1]:.2f}   "
               f"HQ {s['high_quality'][0]:5.1f} ± {s['high_quality'][1]:.1f} %   "
-              f"reverse KL {s['reverse_kl'][0]:.3f} ± {s['reverse_kl'][1]:.3f}   (n={s['n']})")
+              f"reverse KL {s['reverse_kl'][0]:.3f} ± {s['reverse_kl'][1]:.3f}   (n={s['n']}"
+              + (f", {s['diverged']} diverged" if s["diverged"] else "") + ")")
     with open(args.out, "w") as f:
         json.dump(dict(protocol={k: v for k, v in asdict(protocol).items() if k != "activation"},
                        device=str(resolve_device(args.device)), seconds=time.perf_counter() - start,

@@ -249,3 +249,51 @@ def test_bad_input_raises_clear_errors():
         mode_collapse_table(VEEGAN_PROTOCOL, ["GAN"], {"ring": gt.ring()}, [0])
     with pytest.raises(TypeError, match="Gaussian mixtures"):
         mode_collapse_table(VEEGAN_PROTOCOL, CHAPTER_METHODS, {"ring": [1, 2]}, [0])
+
+
+def test_adam_update_has_the_same_values_and_a_finite_derivative_where_the_second_moment_is_zero():
+    # Adam's v is exactly 0 for a parameter whose gradients were all 0 (a dead ReLU unit);
+    # unrolling differentiates through the update, and d sqrt(v)/dv = inf there gave NaN.
+    p = torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.float64)
+    opt = StackedAdam([p.clone()], lr=0.1)
+    g = torch.tensor([[0.5, 0.0, -2.0]], dtype=torch.float64, requires_grad=True)
+    (new_p,), _ = opt.update([p], [g], opt.state)
+    expected = p - 0.1 * torch.sign(g.detach()) * g.detach().abs() / (g.detach().abs() + 1e-8)
+    torch.testing.assert_close(new_p, expected)                      # same values as before
+    (grad,) = torch.autograd.grad(new_p.sum(), g)
+    assert torch.isfinite(grad).all()
+    # at g = 0 only m moves to first order: d/dg [-(lr / c1) (1 - b1) g / eps] = -(0.1 / 0.1) 0.1 / 1e-8
+    assert grad[0, 1].item() == pytest.approx(-1e7)
+
+
+def test_unrolled_training_with_relu_networks_stays_finite():
+    relu_g = lambda: gt.MLPGenerator(latent_dim=3, hidden=(16, 16), activation=nn.ReLU)
+    relu_d = lambda: gt.MLPDiscriminator(hidden=(16, 16), activation=nn.ReLU)
+    G, D = stack_models(relu_g, relu_d, [0, 1, 2])
+    with torch.no_grad():                    # a dead first-layer unit in D: its gradients are all 0
+        D.net[0].weight[:, :, 0] = 0.0                                # weight [M, in, out]
+        D.net[0].bias[:, 0] = -1.0
+    fit_stacked(G, D, gt.ring(), config=gt.TrainConfig(steps=5, batch_size=32, progress=False), unroll_steps=2)
+    assert all(torch.isfinite(p).all() for p in G.parameters())
+
+
+def test_a_diverged_model_is_scored_nan_not_zero_modes(monkeypatch):
+    import gantext.batched as batched
+    real_fit = batched.fit_stacked
+
+    def fit_then_break_model_1(G, D, *args, **kwargs):
+        history = real_fit(G, D, *args, **kwargs)
+        with torch.no_grad():
+            G.net[-1].bias[1] = math.nan                               # model 1 diverged
+        return history
+
+    monkeypatch.setattr(batched, "fit_stacked", fit_then_break_model_1)
+    protocol = replace(VEEGAN_PROTOCOL, latent_dim=3, hidden=(8, 8), batch_size=16, steps=2, n_eval=100)
+    with pytest.warns(RuntimeWarning, match="not finite"):
+        rows = mode_collapse_table(protocol, [Method("GAN")], {"ring": gt.ring()}, [0, 1, 2], device="cpu")
+    assert [r["diverged"] for r in rows] == [False, True, False]
+    assert math.isnan(rows[1]["modes"]) and math.isnan(rows[1]["high_quality"])
+    assert not math.isnan(rows[0]["modes"])
+    (summary,) = summarise_table(rows)
+    assert summary["diverged"] == 1
+    assert all(math.isnan(summary[k][0]) for k in ("modes", "high_quality", "reverse_kl"))
