@@ -2,7 +2,7 @@
 
 Two families: mode coverage on the toy mixtures of chapter 5 (modes captured, fraction of
 high-quality samples, reverse KL over modes) and sample quality on images for chapter 8
-(Fréchet distance and FID, Inception Score, precision/recall, Parzen windows).
+(Fréchet distance and FID, KID, Inception Score, precision/recall, density/coverage, Parzen windows).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import torch
 from torch import nn
 
 __all__: list[str] = ["ModeCoverage", "mode_coverage",
-                     "frechet_distance", "feature_statistics", "fid", "InceptionScore", "inception_score",
-                     "PrecisionRecall", "precision_recall", "ParzenEstimate", "parzen_log_prob",
+                     "frechet_distance", "feature_statistics", "fid", "kid", "InceptionScore", "inception_score",
+                     "PrecisionRecall", "precision_recall", "DensityCoverage", "density_coverage",
+                     "ParzenEstimate", "parzen_log_prob",
                      "parzen_log_likelihood", "DigitsClassifier", "digits_classifier"]
 
 
@@ -136,6 +137,13 @@ class PrecisionRecall(NamedTuple):
 
     precision: float  # fraction of generated samples inside the real manifold estimate
     recall: float     # fraction of real samples inside the generated manifold estimate
+
+
+class DensityCoverage(NamedTuple):
+    """Density and coverage (Naeem et al., 2020): fidelity and diversity robust to outliers."""
+
+    density: float   # mean count of real k-NN balls holding a generated sample, over k; about 1 for p_g = p_data
+    coverage: float  # fraction of real k-NN balls holding at least one generated sample, in [0, 1]
 
 
 class ParzenEstimate(NamedTuple):
@@ -286,6 +294,50 @@ def fid(real, fake, features: Callable | None = None, *, batch_size: int = 500) 
     return frechet_distance(*feature_statistics(f_real), *feature_statistics(f_fake))
 
 
+def kid(real, fake, features: Callable | None = None, *, degree: int = 3, gamma: float | None = None,
+        coef0: float = 1.0, batch_size: int = 500) -> float:
+    r"""The Kernel Inception Distance of Bińkowski et al. (2018), an unbiased alternative to FID.
+
+    Both sets are mapped through ``features`` as in :func:`fid`, and the squared maximum mean
+    discrepancy between the two sets of features :math:`x_1..x_n` and :math:`y_1..y_m` is
+    estimated without bias, with the polynomial kernel :math:`k(a, b) = (\gamma\, a \cdot b +
+    c_0)^{d}` (defaults :math:`d = 3`, :math:`\gamma = 1/\text{dimension}`, :math:`c_0 = 1`, as in
+    the paper):
+
+    .. math:: \widehat{\mathrm{MMD}}{}^2_u = \frac{1}{n(n-1)} \sum_{i \ne j} k(x_i, x_j)
+              + \frac{1}{m(m-1)} \sum_{i \ne j} k(y_i, y_j) - \frac{2}{nm} \sum_{i, j} k(x_i, y_j).
+
+    Unlike FID its expectation does not depend on the number of samples, so it can be slightly
+    negative when the two distributions coincide. The paper (and torch-fidelity) average this
+    estimate over random subsets of 1,000 samples per set; here it is computed once on all the
+    samples (which equals one subset holding them all). Kernel sums in float64; ``n, m >= 2``.
+    """
+    features = _check_features_and_batch(features, batch_size)
+    if isinstance(degree, bool) or not isinstance(degree, int) or degree < 1:
+        raise ValueError(f"degree must be a positive integer, got {degree!r}")
+    if gamma is not None and (isinstance(gamma, bool) or not isinstance(gamma, (int, float))
+                              or not (math.isfinite(gamma) and gamma > 0)):
+        raise ValueError(f"gamma must be a finite number > 0, or None for 1/dimension; got {gamma!r}")
+    if isinstance(coef0, bool) or not isinstance(coef0, (int, float)) or not math.isfinite(coef0):
+        raise ValueError(f"coef0 must be a finite number, got {coef0!r}")
+    x = _extract(features, real, batch_size, "real")                            # [n, k]
+    y = _extract(features, fake, batch_size, "fake")                            # [m, k]
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"features of real and fake differ in dimension: {x.shape[1]} vs {y.shape[1]}")
+    for name, f in (("real", x), ("fake", y)):
+        if f.shape[0] < 2:
+            raise ValueError(f"{name} must hold at least 2 samples for the unbiased estimate, got {f.shape[0]}")
+    g = 1.0 / x.shape[1] if gamma is None else float(gamma)
+
+    def kernel(a, b):
+        return (g * (a @ b.T) + coef0) ** degree                                # [len(a), len(b)]
+
+    n, m = x.shape[0], y.shape[0]
+    k_xx, k_yy = kernel(x, x), kernel(y, y)                                     # [n, n], [m, m]
+    within_x = (k_xx.sum() - k_xx.diagonal().sum()) / (n * (n - 1))             # pairs i != j only
+    within_y = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
+    return float(within_x + within_y - 2 * kernel(x, y).mean())
+
 # --- Inception Score --------------------------------------------------------------------------
 
 def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionScore:
@@ -319,8 +371,9 @@ def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionSc
     if isinstance(splits, bool) or not isinstance(splits, int) or not 1 <= splits <= p.shape[0]:
         raise ValueError(f"splits must be an integer between 1 and the number of samples ({p.shape[0]}), "
                          f"got {splits!r}")
-    scores = []
-    for part in torch.tensor_split(p, splits):                                  # [n/splits, C] each
+    scores, n = [], p.shape[0]
+    for i in range(splits):  # the original code's parts: rows i·n//splits to (i+1)·n//splits
+        part = p[i * n // splits:(i + 1) * n // splits]                         # [n/splits, C]
         marginal = part.mean(dim=0, keepdim=True)                               # [1, C]
         kl = (torch.special.xlogy(part, part) - torch.special.xlogy(part, marginal)).sum(dim=1)  # [n/splits]
         scores.append(math.exp(float(kl.mean())))
@@ -378,6 +431,54 @@ def precision_recall(real, fake, features: Callable | None = None, *, k: int = 3
     return PrecisionRecall(precision=_inside_fraction(f_fake, f_real, real_radii, batch_size),
                            recall=_inside_fraction(f_real, f_fake, fake_radii, batch_size))
 
+
+def density_coverage(real, fake, features: Callable | None = None, *, k: int = 5,
+                     batch_size: int = 500) -> DensityCoverage:
+    r"""Density and coverage of Naeem et al. (2020), "Reliable Fidelity and Diversity Metrics for
+    Generative Models" (chapter 8).
+
+    Like :func:`precision_recall`, they use balls :math:`B(x_i, r_i)` around the real features
+    :math:`x_1..x_N`, :math:`r_i` being the distance from :math:`x_i` to its ``k``-th nearest
+    other real feature; unlike it, they never build balls around the generated features
+    :math:`y_1..y_M`, so one outlying generated sample cannot swallow the data:
+
+    .. math:: \text{density} = \frac{1}{kM} \sum_{j=1}^{M} \sum_{i=1}^{N} 1[y_j \in B(x_i, r_i)],
+              \qquad
+              \text{coverage} = \frac{1}{N} \sum_{i=1}^{N} 1[\exists\, j:\ y_j \in B(x_i, r_i)].
+
+    *Density* counts how many real neighbourhoods each generated sample falls in (about 1 when
+    the two distributions coincide, above 1 for samples crowded where the data are dense, so
+    unbounded); *coverage* is the fraction of real neighbourhoods that some generated sample
+    reaches, in [0, 1]. Membership is strict, :math:`\lVert y - x_i \rVert < r_i`, as in the
+    authors' code (``prdc``): a generator that returns the real set itself scores density exactly
+    1 and coverage 1. ``features`` is as in :func:`fid`; ``k`` must be smaller than the number of
+    real samples (the paper uses ``k = 5``). Distances in float64.
+    """
+    features = _check_features_and_batch(features, batch_size)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer (the neighbour defining a ball's radius), got {k!r}")
+    f_real = _extract(features, real, batch_size, "real")                       # [N, d]
+    f_fake = _extract(features, fake, batch_size, "fake")                       # [M, d]
+    if f_real.shape[1] != f_fake.shape[1]:
+        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    if not k < f_real.shape[0]:
+        raise ValueError(f"k must be smaller than the number of real samples ({f_real.shape[0]}), got k={k}")
+    # Distances from the differences themselves, not from |a|² + |b|² − 2a·b: each pair then
+    # gets the same bits in every call: a generated copy of a real point is exactly as far from
+    # each real point as the original, so a copy of a ball's k-th neighbour lies on its boundary.
+    def distances(a, b):
+        return torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist")    # [len(a), len(b)]
+
+    radii = torch.cat([distances(f_real[start:start + batch_size], f_real).topk(k + 1, dim=1, largest=False)
+                       .values[:, k] for start in range(0, f_real.shape[0], batch_size)])  # [N] (column 0: itself)
+    memberships = 0
+    covered = torch.zeros(f_real.shape[0], dtype=torch.bool)                    # [N]
+    for start in range(0, f_fake.shape[0], batch_size):
+        inside = distances(f_fake[start:start + batch_size], f_real) < radii    # [b, N]
+        memberships += int(inside.sum())
+        covered |= inside.any(dim=0)
+    return DensityCoverage(density=memberships / (k * f_fake.shape[0]),
+                           coverage=float(covered.double().mean()))
 
 # --- Parzen windows ---------------------------------------------------------------------------
 
