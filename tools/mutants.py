@@ -69,7 +69,10 @@ def plant(m: dict, into: Path) -> None:
 
 
 def run(cmd: list[str], pythonpath: Path | None, timeout: int) -> tuple[int, str, float]:
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+    # PYTHONSAFEPATH: `python -c` and `python -m` would otherwise put the working directory (the
+    # repository, with the unmutated gantext) ahead of PYTHONPATH
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1",
+               PYTHONSAFEPATH="1")
     if pythonpath is not None:
         env["PYTHONPATH"] = str(pythonpath)
     start = time.perf_counter()
