@@ -13,7 +13,7 @@ JB_STRICT := -W -n --keep-going
 # process on two cores made PyTorch spin-wait: more CPU time, not less wall time).
 PYTEST_WORKERS ?= 2
 
-.PHONY: all book test unit nbval nbval-compatible book-check offline-check notebooks audit mutants clean clean-venv
+.PHONY: all book test unit nbval nbval-compatible book-check offline-check notebooks audit mutants pdf colab-check clean clean-venv
 
 all: book
 
@@ -66,6 +66,17 @@ audit: $(STAMP)
 
 mutants: $(STAMP)
 	$(BIN)/python tools/mutants.py
+
+# The whole book as one PDF, offline (_build/pdf/book.pdf): each built page printed by headless
+# Chromium after MathJax, joined by pdfunite; then its test. Needs Debian's chromium, poppler-utils.
+pdf: $(STAMP)
+	$(BIN)/python .ci/build-pdf.py
+	$(BIN)/python -m pytest tests/book/test_pdf.py -q -rs
+
+# Outside `make test` (CI runs it from .ci/run): gantext with Google Colab's package versions
+# (.ci/colab-constraints.txt) on Python 3.13: resolve, no replacement, unit tests, nbval-lax.
+colab-check: $(STAMP)
+	$(BIN)/python .ci/colab-check.py
 
 clean:
 	rm -rf _build .jupyter_cache
