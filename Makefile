@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make book   build the HTML book into _build/html (executes notebooks through jupyter-cache)
 #   make test   unit tests + pytest --nbval over every notebook + a strict book build + offline check
-# Each creates .venv from requirements.lock on first use; needs only Python >= 3.10, pip and make.
+# Each creates .venv from requirements.lock on first use; needs only Python >= 3.11.5, pip and make.
 
 PYTHON ?= python3
 VENV   := .venv
