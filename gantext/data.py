@@ -15,9 +15,16 @@ from __future__ import annotations
 import math
 import torch
 
+from . import _check
+
 __all__ = ["Distribution", "Gaussian1D", "GaussianMixture", "ring", "grid", "digits", "mnist"]
 
 _LOG_2PI = math.log(2 * math.pi)
+
+
+def _check_std(std) -> None:
+    if not (_check.is_number(std) and math.isfinite(std) and std > 0):
+        raise ValueError(f"std must be a finite number > 0, got {std!r}")
 
 
 def _check_n(n) -> int:
@@ -99,6 +106,9 @@ class GaussianMixture(Distribution):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` points, float32 ``[n, d]``; pass ``generator`` for reproducible draws."""
         n = _check_n(n)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be None or a torch.Generator, got {type(generator).__name__}")
+        _check.memory(n * (8 + 8 * self.dim * 4), f"sample(n={n})")
         component = torch.multinomial(self.weights, n, replacement=True, generator=generator) if n else \
             torch.zeros(0, dtype=torch.long)                                    # [n]
         noise = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)  # [n, d]
@@ -139,8 +149,10 @@ def ring(n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> GaussianMi
     """
     if isinstance(n_modes, bool) or not isinstance(n_modes, int) or n_modes < 1:
         raise ValueError(f"n_modes must be a positive integer, got {n_modes!r}")
-    if not radius > 0:
-        raise ValueError(f"radius must be > 0, got {radius!r}")
+    if not (_check.is_number(radius) and math.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius must be > 0 and finite, got {radius!r}")
+    _check_std(std)
+    _check.memory(n_modes * 8 * 8, f"ring(n_modes={n_modes})")
     angle = 2 * math.pi * torch.arange(n_modes, dtype=torch.float64) / n_modes
     means = radius * torch.stack([angle.cos(), angle.sin()], dim=1)             # [K, 2]
     return GaussianMixture(means, std)
@@ -153,8 +165,10 @@ def grid(side: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
     """
     if isinstance(side, bool) or not isinstance(side, int) or side < 1:
         raise ValueError(f"side must be a positive integer, got {side!r}")
-    if not spacing > 0:
-        raise ValueError(f"spacing must be > 0, got {spacing!r}")
+    if not (_check.is_number(spacing) and math.isfinite(spacing) and spacing > 0):
+        raise ValueError(f"spacing must be > 0 and finite, got {spacing!r}")
+    _check_std(std)
+    _check.memory(side * side * 8 * 8, f"grid(side={side}) ({side * side} modes)")
     ticks = spacing * (torch.arange(side, dtype=torch.float64) - (side - 1) / 2)
     means = torch.cartesian_prod(ticks, ticks)                                  # [side², 2]
     return GaussianMixture(means, std)

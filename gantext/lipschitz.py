@@ -24,6 +24,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from . import _check
 from .penalties import interpolates  # the WGAN-GP sampling, shared with the penalty
 
 __all__ = ["spectral_norm", "power_iteration", "lipschitz_upper_bound", "interpolates",
@@ -160,6 +161,7 @@ def gradient_norms(critic: nn.Module, points: Tensor) -> Tensor:
     if not isinstance(points, Tensor) or points.dim() < 2 or points.shape[0] == 0:
         raise ValueError(f"points must be a tensor of shape [n, ...] with n >= 1, got "
                          f"{getattr(points, 'shape', type(points).__name__)}")
+    _check.finite_array(points, "points")
     with torch.enable_grad():
         x = points.detach().requires_grad_(True)
         scores = critic(x)                                                      # [n]
@@ -180,7 +182,9 @@ def lipschitz_estimate(critic: nn.Module, points: Tensor, fake: Tensor | None = 
     this never exceeds it, and it approaches it as the points fill the region where the sup is
     attained (for a ReLU network on R¹, a fine grid over a wide interval attains it).
     Compare with :func:`lipschitz_upper_bound` (chapter 4)."""
+    _check.finite_array(points, "points")
     if fake is not None:
+        _check.finite_array(fake, "fake")
         points = interpolates(points, fake, generator)
     return gradient_norms(critic, points).max().item()
 

@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import _check
+
 __all__: list[str] = ["ModeCoverage", "mode_coverage",
                      "frechet_distance", "feature_statistics", "fid", "kid", "InceptionScore", "inception_score",
                      "PrecisionRecall", "precision_recall", "DensityCoverage", "density_coverage",
@@ -239,6 +241,7 @@ def _extract(features: Callable, images, batch_size: int, name: str) -> torch.Te
         raise TypeError(f"{name} must be a torch tensor of samples [n, ...], got {type(images).__name__}")
     if images.dim() < 1 or images.shape[0] == 0:
         raise ValueError(f"{name} must hold at least one sample, got shape {list(images.shape)}")
+    _check.finite_array(images, name)
     out = []
     with torch.no_grad():
         for start in range(0, images.shape[0], batch_size):
@@ -247,7 +250,11 @@ def _extract(features: Callable, images, batch_size: int, name: str) -> torch.Te
                 raise ValueError("features must map a batch of samples to a tensor of shape [n, k], "
                                  f"got {getattr(f, 'shape', type(f).__name__)}")
             out.append(f.detach().cpu().double())
-    return torch.cat(out)                                                       # [n, k]
+    result = torch.cat(out)                                                     # [n, k]
+    if not bool(torch.isfinite(result).all()):
+        raise ValueError(f"features of {name} hold NaN or infinite values (is {name} finite, and "
+                         "does features map it to finite vectors?)")
+    return result
 
 
 def _check_features_and_batch(features, batch_size) -> Callable:

@@ -10,7 +10,15 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from . import _check
+
 __all__ = ["interpolates", "gradient_penalty", "r1_penalty", "clip_weights_"]
+
+
+def _check_critic(critic) -> None:
+    if not isinstance(critic, nn.Module) and not callable(critic):
+        raise TypeError(f"critic must be a module (or function) mapping samples to scores, got "
+                        f"{type(critic).__name__}")
 
 
 def _input_gradient(critic: nn.Module, x: Tensor) -> Tensor:
@@ -48,8 +56,14 @@ def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, target: floa
 
     with **one** ε per sample (not one per batch) and **one** norm per sample (not one over the
     batch), for inputs of any shape ``[n, ...]``. ``target`` is t (1 in the paper).
-    Multiply by λ (10 in the paper) and add to the critic loss.
+    Multiply by λ (10 in the paper) and add to the critic loss. NaN or infinite samples raise.
     """
+    _check_critic(critic)
+    _check.tensor(real, "real", floating=True, finite=True)
+    _check.tensor(fake, "fake", floating=True, finite=True)
+    _check.number(target, "target", low=0)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be None or a torch.Generator, got {type(generator).__name__}")
     grad = _input_gradient(critic, interpolates(real, fake, generator))        # [n, D]
     return (grad.norm(dim=1) - target).pow(2).mean()
 
@@ -58,16 +72,20 @@ def r1_penalty(critic: nn.Module, real: Tensor) -> Tensor:
     r"""The zero-centred R1 penalty of Mescheder et al. (2018) on real data:
     :math:`\mathbb E_{x \sim p_\text{data}} \lVert \nabla_x f(x) \rVert_2^2`.
 
-    The paper's regulariser is (γ/2) times this value.
+    The paper's regulariser is (γ/2) times this value. NaN or infinite samples raise.
     """
+    _check_critic(critic)
+    _check.tensor(real, "real", floating=True, finite=True)
     return _input_gradient(critic, real).pow(2).sum(dim=1).mean()
 
 
 @torch.no_grad()
 def clip_weights_(module: nn.Module, c: float) -> nn.Module:
     """Clamp every parameter of ``module`` to [−c, c] in place (WGAN, Arjovsky et al., 2017)."""
-    if not (isinstance(c, (int, float)) and c > 0):
-        raise ValueError(f"c must be a number > 0, got {c!r}")
+    if not (_check.is_number(c) and c > 0 and c != float("inf")):
+        raise ValueError(f"c must be a number > 0 (and finite), got {c!r}")
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be an nn.Module, got {type(module).__name__}")
     for p in module.parameters():
         p.clamp_(-c, c)
     return module

@@ -17,9 +17,11 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
+from . import _check
 from . import losses as _losses
 from .data import Distribution
 from .models import latent_noise
@@ -60,25 +62,48 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         for name in ("d_lr", "g_lr"):
             value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            if not (_check.is_number(value) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            if isinstance(value, np.generic):
+                setattr(self, name, value.item())
+        if not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2 \
+                or not all(_check.is_number(b) and 0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas!r}")
         self.betas = (float(self.betas[0]), float(self.betas[1]))
-        if not (math.isfinite(self.penalty_weight) and self.penalty_weight >= 0):
+        if not (_check.is_number(self.penalty_weight) and math.isfinite(self.penalty_weight)
+                and self.penalty_weight >= 0):
             raise ValueError(f"penalty_weight must be a finite number >= 0, got {self.penalty_weight!r}")
-        if self.clip is not None and not (isinstance(self.clip, (int, float)) and self.clip > 0):
-            raise ValueError(f"clip must be None or a number > 0, got {self.clip!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if isinstance(self.penalty_weight, np.generic):
+            self.penalty_weight = self.penalty_weight.item()
+        if self.clip is not None and not (_check.is_number(self.clip) and math.isfinite(self.clip)
+                                          and self.clip > 0):
+            raise ValueError(f"clip must be None or a number > 0 (and finite), got {self.clip!r}")
+        if isinstance(self.clip, np.generic):
+            self.clip = self.clip.item()
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0 \
+                or self.seed > 2**64 - 2:
+            raise ValueError(f"seed must be a non-negative integer below 2**64 - 1 (the data stream "
+                             f"uses seed + 1), got {self.seed!r}")
         if isinstance(self.checkpoint_every, bool) or not isinstance(self.checkpoint_every, int) \
                 or self.checkpoint_every < 0:
             raise ValueError(f"checkpoint_every must be an integer >= 0, got {self.checkpoint_every!r}")
         if self.checkpoint_every and not self.checkpoint_path:
             raise ValueError("checkpoint_path must be set when checkpoint_every > 0")
+        if self.checkpoint_path is not None:
+            if not isinstance(self.checkpoint_path, (str, os.PathLike)):
+                raise TypeError("checkpoint_path must be None or a file path (str or os.PathLike), "
+                                f"got {type(self.checkpoint_path).__name__}")
+            if os.path.isdir(self.checkpoint_path):
+                raise ValueError(f"checkpoint_path must be a file path, got the directory "
+                                 f"{os.fspath(self.checkpoint_path)!r}")
         if not isinstance(self.mixed_precision, bool):
             raise TypeError(f"mixed_precision must be True or False, got {self.mixed_precision!r}")
-        resolve_device(self.device)  # raises a clear error for a bad device string
+        if not isinstance(self.progress, bool):
+            raise TypeError(f"progress must be True or False, got {self.progress!r}")
+        try:
+            resolve_device(self.device)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"device must be a device that can train: {err}") from None
 
 
 class TrainingDiverged(RuntimeError):
@@ -188,6 +213,44 @@ def _autocast(device: torch.device, enabled: bool) -> torch.autocast:
                           enabled=enabled and device.type == "cuda")
 
 
+def _check_models(G, D) -> None:
+    if not isinstance(G, nn.Module) or not hasattr(G, "latent_dim"):
+        raise TypeError("G must be a generator module with a latent_dim attribute (e.g. "
+                        f"gt.MLPGenerator), got {type(G).__name__}")
+    if not isinstance(D, nn.Module):
+        raise TypeError(f"D must be a discriminator module (e.g. gt.MLPDiscriminator), got {type(D).__name__}")
+
+
+def _check_optimizer(opt, model: nn.Module, name: str, model_name: str) -> None:
+    """``opt`` is an optimiser that updates only ``model``'s parameters (at least one)."""
+    if not isinstance(opt, torch.optim.Optimizer):
+        raise TypeError(f"{name} must be a torch.optim.Optimizer over {model_name}'s parameters, "
+                        f"got {type(opt).__name__}")
+    own = {id(p) for p in model.parameters()}
+    params = [p for group in opt.param_groups for p in group["params"]]
+    foreign = sum(id(p) not in own for p in params)
+    if not params or foreign:
+        raise ValueError(f"{name} must optimise {model_name}'s parameters, but {foreign} of its "
+                         f"{len(params)} parameters are not {model_name}'s (an optimiser over the "
+                         "other model?)")
+
+
+def _check_step_args(G, D, loss, labels, noise, mixed_precision) -> None:
+    _check_models(G, D)
+    if not isinstance(loss, _losses.GANLoss):
+        raise TypeError(f"loss must be a gantext GANLoss such as gt.losses.non_saturating, got {loss!r:.80}")
+    if labels is not None:
+        _check.tensor(labels, "labels", dims=(1,))
+    if noise is not None and not isinstance(noise, torch.Generator):
+        raise TypeError(f"noise must be None or a torch.Generator, got {type(noise).__name__}")
+    _check.boolean(mixed_precision, "mixed_precision")
+
+
+def _raise_non_finite(name: str, value: Tensor, model: str) -> None:
+    raise TrainingDiverged(f"{name} is {value.item()}: training diverged (or its inputs hold "
+                           f"NaN/inf); {model} was not updated")
+
+
 def d_step(G: nn.Module, D: nn.Module, real: Tensor, loss: _losses.GANLoss,
            d_opt: torch.optim.Optimizer, *, labels: Tensor | None = None,
            penalty: Penalty | None = None, penalty_weight: float = 10.0,
@@ -195,7 +258,27 @@ def d_step(G: nn.Module, D: nn.Module, real: Tensor, loss: _losses.GANLoss,
            mixed_precision: bool = False) -> Tensor:
     """One discriminator update: minimise ``loss.d_loss`` (+ λ·penalty) on a real batch and as
     many fakes; then clip D's weights to [−clip, clip] if asked. Returns the loss (no penalty).
-    ``mixed_precision`` runs the forward passes under bf16 autocast on CUDA."""
+    ``mixed_precision`` runs the forward passes under bf16 autocast on CUDA.
+
+    Every argument is checked before anything changes; a NaN or infinite loss raises
+    :class:`TrainingDiverged` before D's optimiser steps."""
+    _check_step_args(G, D, loss, labels, noise, mixed_precision)
+    _check.tensor(real, "real", floating=True)
+    _check_optimizer(d_opt, D, "d_opt", "D")
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"penalty must be None or a function penalty(D, real, fake), got {penalty!r:.80}")
+    _check.number(penalty_weight, "penalty_weight", low=0)
+    _check.number(clip, "clip", low=0, low_open=True, none=True)
+    return _d_step(G, D, real, loss, d_opt, labels=labels, penalty=penalty,
+                   penalty_weight=penalty_weight, clip=clip, noise=noise,
+                   mixed_precision=mixed_precision, check_finite=True)
+
+
+def _d_step(G: nn.Module, D: nn.Module, real: Tensor, loss: _losses.GANLoss,
+            d_opt: torch.optim.Optimizer, *, labels: Tensor | None = None,
+            penalty: Penalty | None = None, penalty_weight: float = 10.0,
+            clip: float | None = None, noise: torch.Generator | None = None,
+            mixed_precision: bool = False, check_finite: bool = False) -> Tensor:
     z = latent_noise(real.shape[0], G.latent_dim, real.device, noise)           # [n, latent]
     with _autocast(real.device, mixed_precision):
         with torch.no_grad():
@@ -206,6 +289,9 @@ def d_step(G: nn.Module, D: nn.Module, real: Tensor, loss: _losses.GANLoss,
         total = d_loss
         if penalty is not None:
             total = d_loss + penalty_weight * penalty(D, real, fake)
+    if check_finite and not bool(torch.isfinite(total.detach()).all()):
+        _raise_non_finite("the discriminator loss" + (" with its penalty" if penalty else ""),
+                          total.detach(), "D")
     d_opt.zero_grad(set_to_none=True)
     total.backward()
     d_opt.step()
@@ -220,7 +306,21 @@ def g_step(G: nn.Module, D: nn.Module, batch_size: int, loss: _losses.GANLoss,
     """One generator update: minimise ``loss.g_loss`` of D on ``batch_size`` fresh fakes.
 
     D's parameters are frozen during the step, so no gradient is computed for them.
-    ``mixed_precision`` runs the forward pass under bf16 autocast on CUDA."""
+    ``mixed_precision`` runs the forward pass under bf16 autocast on CUDA.
+
+    Every argument is checked before anything changes; a NaN or infinite loss raises
+    :class:`TrainingDiverged` before G's optimiser steps."""
+    _check_step_args(G, D, loss, labels, noise, mixed_precision)
+    _check.integer(batch_size, "batch_size", low=1)
+    _check_optimizer(g_opt, G, "g_opt", "G")
+    return _g_step(G, D, batch_size, loss, g_opt, labels=labels, noise=noise,
+                   mixed_precision=mixed_precision, check_finite=True)
+
+
+def _g_step(G: nn.Module, D: nn.Module, batch_size: int, loss: _losses.GANLoss,
+            g_opt: torch.optim.Optimizer, *, labels: Tensor | None = None,
+            noise: torch.Generator | None = None, mixed_precision: bool = False,
+            check_finite: bool = False) -> Tensor:
     device = next(G.parameters()).device
     z = latent_noise(batch_size, G.latent_dim, device, noise)                  # [n, latent]
     frozen = [p for p in D.parameters() if p.requires_grad]
@@ -229,6 +329,8 @@ def g_step(G: nn.Module, D: nn.Module, batch_size: int, loss: _losses.GANLoss,
     try:
         with _autocast(device, mixed_precision):
             g_loss = loss.g_loss(_call(D, _call(G, z, labels), labels))
+        if check_finite and not bool(torch.isfinite(g_loss.detach()).all()):
+            _raise_non_finite("the generator loss", g_loss.detach(), "G")
         g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
         g_opt.step()
@@ -263,7 +365,7 @@ class _Batches:
                 raise ValueError("data must hold at least one sample")
             if isinstance(data, (tuple, list)) and data[1].shape[0] != n:
                 raise ValueError("data's samples and labels must have the same length")
-        elif isinstance(data, Iterable):
+        elif isinstance(data, Iterable) and not isinstance(data, (str, bytes, os.PathLike)):
             self.kind = "iterable"
         else:
             raise TypeError("data must be a gantext Distribution, a tensor of samples, a "
@@ -282,9 +384,107 @@ class _Batches:
             batch = next(self._iterator)
         except StopIteration:  # a new epoch
             self._iterator = iter(self.data)
-            batch = next(self._iterator)
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                raise ValueError("data yielded no batch: an empty DataLoader or iterable (or a "
+                                 "one-shot iterator that is used up)") from None
         samples, labels = _split(batch)
         return samples.to(self.device), None if labels is None else labels.to(self.device)
+
+
+def _check_data(data) -> None:
+    """Refuse, before any work, data that ``fit`` cannot draw batches from."""
+    if isinstance(data, (str, bytes, os.PathLike)):
+        raise TypeError("data must be a gantext Distribution, a tensor of samples, a (samples, "
+                        "labels) pair of tensors, or an iterable of batches; got a path or string "
+                        f"{data!r:.60} (load the file first, e.g. torch.load or numpy.load)")
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, Tensor) for t in data):
+        samples, labels = data
+        _check.tensor(labels, "data's labels", dims=(1,))
+    elif isinstance(data, Tensor):
+        samples = data
+    else:
+        return
+    _check.tensor(samples, "data" if samples is data else "data's samples", floating=True,
+                  finite=True)
+
+
+def _config_record(config: TrainConfig) -> dict:
+    record = asdict(config)
+    if record["checkpoint_path"] is not None:
+        record["checkpoint_path"] = os.fspath(record["checkpoint_path"])
+    if isinstance(record["device"], torch.device):
+        record["device"] = str(record["device"])
+    return record
+
+
+# Fields that may differ between a run and its resumption: they do not change the numbers.
+_RESUMABLE = ("steps", "progress", "checkpoint_every", "checkpoint_path", "device")
+
+
+def _optimizer_record(opt: torch.optim.Optimizer) -> dict:
+    groups = []
+    for group in opt.param_groups:
+        hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in group.items()
+                 if k not in ("params", "fused", "foreach", "capturable", "differentiable")
+                 and isinstance(v, (int, float, bool, str, tuple, type(None)))}
+        groups.append(dict(hyper, n_params=len(group["params"])))
+    return {"type": type(opt).__name__, "groups": groups}
+
+
+def _data_record(batches: "_Batches") -> str:
+    if batches.kind == "distribution":
+        return repr(batches.data)
+    if batches.kind == "tensor":
+        samples, labels = _split(batches.data)
+        return f"tensor{list(samples.shape)}" + ("" if labels is None else " with labels")
+    return "iterable"
+
+
+def _run_record(G, D, loss, penalty, config, dev, d_opt, g_opt, batches) -> dict:
+    """What a checkpoint must match for ``fit`` to continue it: everything but the config."""
+    return {"G": repr(G), "D": repr(D), "loss": loss.name,
+            "penalty": None if penalty is None else
+            getattr(penalty, "__qualname__", type(penalty).__name__),
+            "device_type": dev.type, "d_opt": _optimizer_record(d_opt),
+            "g_opt": _optimizer_record(g_opt), "data": _data_record(batches)}
+
+
+def _check_resume(state, run: dict, config: TrainConfig, G, D, path) -> None:
+    """Refuse, before anything is loaded, a checkpoint that this call cannot continue exactly."""
+    where = f"resume_from={os.fspath(path)!r}"
+    needed = ("G", "D", "d_opt", "g_opt", "history", "noise_rng", "data_rng", "torch_rng", "config")
+    missing = [k for k in needed if k not in state]
+    if missing:
+        raise ValueError(f"{where} is not a checkpoint written by fit (it lacks {missing})")
+    saved = state["config"]
+    current = _config_record(config)
+    changed = [f"{k}: {saved.get(k)!r} in the checkpoint, {current[k]!r} now"
+               for k in current if k not in _RESUMABLE and k in saved
+               and (list(saved[k]) if isinstance(saved[k], tuple) else saved[k])
+               != (list(current[k]) if isinstance(current[k], tuple) else current[k])]
+    if changed:
+        raise ValueError(f"{where} holds a run with another TrainConfig ({'; '.join(changed)}); "
+                         "resume with the same configuration (only a larger steps may differ)")
+    done = len(state["history"]["d_loss"])
+    if config.steps < done:
+        raise ValueError(f"{where} holds {done} steps, more than config.steps={config.steps}; "
+                         f"resume with steps >= {done}")
+    for name, model in (("G", G), ("D", D)):
+        mine = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        theirs = {k: tuple(v.shape) for k, v in state[name].items()}
+        if mine != theirs:
+            diff = sorted(set(mine.items()) ^ set(theirs.items()))[:3]
+            raise ValueError(f"{where} holds another architecture of {name} (differing parameters, "
+                             f"shapes: {diff}); nothing was loaded")
+    saved_run = state.get("run", {})
+    for key, label in (("G", "architecture of G"), ("D", "architecture of D"), ("loss", "loss"),
+                       ("penalty", "penalty"), ("device_type", "device type"),
+                       ("d_opt", "d_opt optimiser"), ("g_opt", "g_opt optimiser"), ("data", "data")):
+        if key in saved_run and saved_run[key] != run[key]:
+            raise ValueError(f"{where} holds a run with another {label}: {saved_run[key]!r:.200} in "
+                             f"the checkpoint, {run[key]!r:.200} now; nothing was loaded")
 
 
 def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_saturating,
@@ -304,15 +504,39 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
     with the same configuration; for distribution and tensor data the result is identical to an
     uninterrupted run. Ctrl-C stops training and returns the history so far
     (``history.interrupted`` is then True). A NaN or infinite loss raises
-    :class:`TrainingDiverged`, naming the step and the last finite losses.
+    :class:`TrainingDiverged`, naming the step and the last finite losses; the losses are checked
+    on the device and read every few steps (every step on the CPU), so this happens within a few
+    steps of the first bad one.
+
+    Every argument is checked before the models change. A checkpoint records the configuration,
+    the loss, the penalty, the optimisers and both architectures: resuming refuses, before
+    anything is loaded, a checkpoint of another run (any change but a larger ``steps``,
+    ``progress`` or where and how often to checkpoint) and a DataLoader or other iterable, whose
+    position cannot be restored exactly.
     """
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
     if not isinstance(loss, _losses.GANLoss):
         raise TypeError(f"loss must be a gantext GANLoss such as gt.losses.non_saturating, got {loss!r}")
-    if not hasattr(G, "latent_dim"):
-        raise TypeError("G must have a latent_dim attribute (e.g. gt.MLPGenerator)")
+    _check_models(G, D)
+    if not any(True for _ in G.parameters()) or not any(True for _ in D.parameters()):
+        raise ValueError("G and D must each have parameters to train")
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"penalty must be None or a function penalty(D, real, fake), got {penalty!r:.80}")
+    if callable(callbacks) or not all(callable(cb) for cb in callbacks):
+        raise TypeError("callbacks must be a list of functions cb(step, G, D, history), "
+                        f"got {callbacks!r:.80}")
+    if d_opt is not None:
+        _check_optimizer(d_opt, D, "d_opt", "D")
+    if g_opt is not None:
+        _check_optimizer(g_opt, G, "g_opt", "G")
+    _check_data(data)
+    if resume_from is not None:
+        if not isinstance(resume_from, (str, os.PathLike)):
+            raise TypeError(f"resume_from must be None or a checkpoint path, got {type(resume_from).__name__}")
+        if not os.path.isfile(resume_from):
+            raise FileNotFoundError(f"resume_from: no checkpoint at {os.fspath(resume_from)}")
     dev = resolve_device(config.device)
     G.to(dev)
     D.to(dev)
@@ -325,11 +549,15 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
     batches = _Batches(data, config.batch_size, dev, data_rng)
     history = History()
 
+    run = _run_record(G, D, loss, penalty, config, dev, d_opt, g_opt, batches)
     if resume_from is not None:
+        if batches.kind == "iterable":
+            raise ValueError("resume_from cannot continue exactly on a DataLoader or other iterable "
+                             "of batches: its position is not saved, so the resumed run would differ "
+                             "from an uninterrupted one; pass the samples as a tensor (or a "
+                             "(samples, labels) pair of tensors) to resume exactly")
         state = load_checkpoint(resume_from, map_location=dev)
-        if state.get("config", {}).get("batch_size") != config.batch_size:
-            raise ValueError("resume_from holds a checkpoint of a run with another batch_size; "
-                             "resume with the same TrainConfig")
+        _check_resume(state, run, config, G, D, resume_from)
         G.load_state_dict(state["G"])
         D.load_state_dict(state["D"])
         d_opt.load_state_dict(state["d_opt"])
@@ -348,7 +576,7 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
         state = dict(G=G.state_dict(), D=D.state_dict(), d_opt=d_opt.state_dict(),
                      g_opt=g_opt.state_dict(), history=history.state_dict(),
                      noise_rng=noise.get_state(), data_rng=data_rng.get_state(),
-                     torch_rng=torch.get_rng_state(), config=asdict(config))
+                     torch_rng=torch.get_rng_state(), config=_config_record(config), run=run)
         if dev.type == "cuda":
             state["cuda_rng"] = torch.cuda.get_rng_state(dev)
         save_checkpoint(config.checkpoint_path, **state)
@@ -363,6 +591,10 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
                     f"training diverged at generator step {step}: d_loss={d}, g_loss={g}; "
                     f"last losses (step, d_loss, g_loss): {last}")
 
+    # Divergence: one finiteness flag kept on the device, read every `check_every` steps.
+    check_every = 1 if dev.type == "cpu" else 4
+    finite = None
+
     from tqdm.auto import tqdm
 
     bar = tqdm(total=config.steps, initial=history.step, disable=not config.progress,
@@ -372,12 +604,16 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
             d_total = 0.0
             for _ in range(config.d_steps):
                 real, labels = batches.next()
-                d_total = d_total + d_step(G, D, real, loss, d_opt, labels=labels, penalty=penalty,
+                d_total = d_total + _d_step(G, D, real, loss, d_opt, labels=labels, penalty=penalty,
                                            penalty_weight=config.penalty_weight, clip=config.clip,
                                            noise=noise, mixed_precision=config.mixed_precision)
-            g_loss = g_step(G, D, config.batch_size, loss, g_opt, labels=labels, noise=noise,
-                            mixed_precision=config.mixed_precision)
+            g_loss = _g_step(G, D, config.batch_size, loss, g_opt, labels=labels, noise=noise,
+                             mixed_precision=config.mixed_precision)
             history._append(d_total / config.d_steps, g_loss)
+            ok = torch.isfinite(history._pending[-1]).all()
+            finite = ok if finite is None else finite & ok
+            if step % check_every == 0 and not bool(finite):
+                check_finite()
             if callbacks or step % 50 == 0 or step == config.steps:
                 check_finite()
             for cb in callbacks:

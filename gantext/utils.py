@@ -9,6 +9,7 @@ loading a file can never execute code.
 from __future__ import annotations
 
 import os
+import pickle
 import random
 import tempfile
 from pathlib import Path
@@ -20,40 +21,102 @@ import torch
 __all__ = ["device", "seed", "save_checkpoint", "load_checkpoint"]
 
 
+def _accelerator_present(kind: str) -> bool:
+    if kind == "cuda":
+        return torch.cuda.is_available()
+    if kind == "mps":
+        return bool(getattr(torch.backends, "mps", None)) and torch.backends.mps.is_available()
+    return False
+
+
 def device(spec: str | torch.device = "auto") -> torch.device:
     """Resolve a device specification.
 
     ``"auto"`` gives ``cuda`` when a CUDA device is available and ``cpu`` otherwise; any other
-    string (``"cpu"``, ``"cuda"``, ``"cuda:1"``) or a :class:`torch.device` is returned as a
-    :class:`torch.device`, after checking that CUDA is there when it is asked for.
+    string (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``) or a :class:`torch.device` is returned
+    as a :class:`torch.device`, after checking that the device is there. Only devices that can
+    train are accepted: the CPU, CUDA and, where present, Apple's MPS (never ``"meta"``).
     """
+    accepted = "'auto', 'cpu', 'cuda', 'cuda:N'" + (" or 'mps'" if _accelerator_present("mps") else "")
     if isinstance(spec, torch.device):
         resolved = spec
     elif not isinstance(spec, str):
-        raise TypeError(f"spec must be a str or torch.device, got {type(spec).__name__}")
+        raise TypeError(f"spec must be a str or torch.device ({accepted}), got {type(spec).__name__}")
     elif spec == "auto":
         resolved = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     else:
         try:
             resolved = torch.device(spec)
         except RuntimeError as err:
-            raise ValueError(
-                f"spec must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {spec!r}"
-            ) from err
+            raise ValueError(f"spec must be {accepted}, got {spec!r}") from err
+    if resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"spec must be {accepted}: a device that can train; got {spec!r}")
+    if resolved.type == "cpu" and resolved.index not in (None, 0):
+        raise ValueError(f"spec must be {accepted}; there is one CPU device, got {spec!r}")
+    if resolved.type == "mps" and not _accelerator_present("mps"):
+        raise ValueError(f"spec={spec!r} asks for MPS, but no MPS device is available; use 'auto'")
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"spec={spec!r} asks for CUDA, but no CUDA device is available; use 'auto'")
+    if resolved.type == "cuda" and resolved.index is not None \
+            and resolved.index >= torch.cuda.device_count():
+        raise ValueError(f"spec={spec!r} asks for CUDA device {resolved.index}, but there are "
+                         f"{torch.cuda.device_count()} (cuda:0 to cuda:{torch.cuda.device_count() - 1})")
     return resolved
 
 
 def seed(n: int) -> torch.Generator:
     """Seed Python, NumPy and PyTorch (all devices) with ``n``; return a CPU generator seeded
     with ``n`` for code that prefers an explicit :class:`torch.Generator`."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n >= 2**64:
+        raise ValueError(f"n must be a non-negative integer below 2**64, got {n!r}")
     random.seed(n)
     np.random.seed(n % 2**32)
     torch.manual_seed(n)
     return torch.Generator().manual_seed(n)
+
+
+_SAFE_LEAVES = (torch.Tensor, bool, int, float, complex, str, bytes, type(None), torch.Size,
+                torch.dtype, torch.device)
+
+
+def _check_loadable(value, where: str) -> None:
+    """Raise unless ``value`` is made only of what ``torch.load(weights_only=True)`` reads back."""
+    if isinstance(value, torch.Tensor):
+        if type(value) not in (torch.Tensor, torch.nn.Parameter):
+            raise TypeError(f"{where} is a tensor subclass ({type(value).__name__}) that "
+                            "load_checkpoint cannot read back; save a plain tensor (t.detach().clone())")
+        if value.device.type == "meta":
+            raise ValueError(f"{where} is a meta tensor: it holds no values to save")
+        return
+    if isinstance(value, _SAFE_LEAVES) and not isinstance(value, np.generic):
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, (str, int, float, bool, type(None), tuple)):
+                raise TypeError(f"{where} has a key of type {type(key).__name__}; checkpoint keys "
+                                "must be strings or numbers")
+            _check_loadable(item, f"{where}[{key!r}]")
+        return
+    if isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+        for i, item in enumerate(value):
+            _check_loadable(item, f"{where}[{i}]")
+        return
+    hint = ""
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        hint = " (convert NumPy values with torch.as_tensor(...) or .item())"
+    elif isinstance(value, torch.nn.Module):
+        hint = " (save module.state_dict())"
+    elif isinstance(value, torch.Generator):
+        hint = " (save generator.get_state())"
+    raise TypeError(f"{where} is a {type(value).__name__}, which load_checkpoint cannot read back: "
+                    "a checkpoint holds tensors, numbers, strings, None and lists, tuples and dicts "
+                    f"of them{hint}")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
@@ -61,29 +124,119 @@ def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
     ``path`` atomically.
 
     The file is first written to a temporary file in the same directory and then moved over
-    ``path`` with :func:`os.replace`, so a crash mid-write leaves the previous checkpoint intact.
+    ``path`` with :func:`os.replace`, so a crash mid-write leaves the previous checkpoint intact;
+    Ctrl-C during the write is held until the file is complete. A value that
+    :func:`load_checkpoint` could not read back is refused before anything is written;
+    temporary files left by a save that was killed are removed; the file gets the permissions
+    of the umask (like a file written with ``open``).
     """
     if not state:
         raise ValueError("save_checkpoint needs at least one keyword argument to save")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    for key, value in state.items():
+        _check_loadable(value, key)
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a directory; give a file name such as "
+                                f"{str(path / 'checkpoint.pt')!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    for stale in path.parent.glob(f".{glob_escape(path.name)}.*.tmp"):
+        try:   # a temporary file of a save that was killed (SIGKILL, power loss)
+            if not _held_by_live_save(stale):
+                stale.unlink()
+        except OSError:
+            pass
+    with _defer_sigint():
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                   dir=path.parent)
+        try:
+            os.fchmod(fd, 0o666 & ~_umask()) if hasattr(os, "fchmod") else None
+            with os.fdopen(fd, "wb") as f:
+                torch.save(state, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
     return path
+
+
+def glob_escape(name: str) -> str:
+    import glob
+    return glob.escape(name)
+
+
+def _held_by_live_save(tmp: Path) -> bool:
+    """Whether ``tmp`` (``.NAME.PID.XXXX.tmp``) belongs to a save still running in a live process."""
+    parts = tmp.name.rsplit(".", 3)
+    try:
+        pid = int(parts[-3])
+    except (ValueError, IndexError):
+        return False    # written by an older version, which had no pid in the name
+    if pid == os.getpid():
+        return False    # this process saves one file at a time
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+class _defer_sigint:
+    """Hold SIGINT (Ctrl-C) while a checkpoint is written and deliver it afterwards, so that the
+    write completes instead of surfacing as an error from inside ``torch.save``."""
+
+    def __enter__(self):
+        import signal
+        import threading
+        self._pending = False
+        self._previous = None
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        try:
+            self._previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._hold)
+        except (ValueError, TypeError):
+            self._previous = None
+        return self
+
+    def _hold(self, signum, frame):
+        self._pending = True
+
+    def __exit__(self, *exc):
+        import signal
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            if self._pending and exc[0] is None and self._previous is not signal.SIG_IGN:
+                if callable(self._previous):
+                    self._previous(signal.SIGINT, None)
+                else:
+                    raise KeyboardInterrupt
+        return False
 
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device | None = "cpu") -> dict:
     """Read a checkpoint written by :func:`save_checkpoint` with ``weights_only=True``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise ValueError(f"{path} is not a checkpoint that can be loaded safely (it holds objects "
+                         f"other than tensors, numbers, strings and containers of them, or it is "
+                         f"corrupted); gantext never loads it with weights_only=False: {err}") from err
+    except (EOFError, RuntimeError, OSError) as err:
+        raise ValueError(f"{path} is empty, truncated or corrupted, not a readable checkpoint: "
+                         f"{err}") from err
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} holds a {type(state).__name__}, not a checkpoint written by "
+                         "save_checkpoint (a dict)")
+    return state
