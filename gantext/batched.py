@@ -37,11 +37,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call
 
+from . import _check
 from . import losses as _losses
 from .data import Distribution, grid, ring
 from .metrics import mode_coverage
 from .models import MinibatchStdDev, MLPDiscriminator, MLPGenerator
-from .train import TrainConfig
+from .train import TrainConfig, TrainingDiverged
 from .utils import device as resolve_device
 
 __all__ = ["StackedLinear", "StackedGenerator", "StackedDiscriminator", "StackedAdam",
@@ -66,6 +67,20 @@ class StackedLinear(nn.Module):
     """
 
     def __init__(self, weight: Tensor, bias: Tensor, u: Tensor | None = None, v: Tensor | None = None):
+        _check.tensor(weight, "weight", dims=(3,), floating=True)
+        m, n_in, n_out = weight.shape
+        _check.tensor(bias, "bias", dims=(3,), floating=True)
+        if tuple(bias.shape) != (m, 1, n_out):
+            raise ValueError(f"bias must have shape [{m}, 1, {n_out}] to match weight "
+                             f"{list(weight.shape)}, got {list(bias.shape)}")
+        if (u is None) != (v is None):
+            raise ValueError("u and v must both be given (spectral norm) or both be None")
+        if u is not None:
+            _check.tensor(u, "u", dims=(2,), floating=True)
+            _check.tensor(v, "v", dims=(2,), floating=True)
+            if tuple(u.shape) != (m, n_out) or tuple(v.shape) != (m, n_in):
+                raise ValueError(f"u and v must have shapes [{m}, {n_out}] and [{m}, {n_in}], got "
+                                 f"{list(u.shape)} and {list(v.shape)}")
         super().__init__()
         self.weight = nn.Parameter(weight.detach().clone())                      # [M, in, out]
         self.bias = nn.Parameter(bias.detach().clone())                          # [M, 1, out]
@@ -77,6 +92,12 @@ class StackedLinear(nn.Module):
     @classmethod
     def stack(cls, layers: Sequence[nn.Linear]) -> "StackedLinear":
         """Stack ``nn.Linear`` layers (plain or with the spectral-norm parametrization)."""
+        layers = list(layers) if isinstance(layers, (list, tuple)) else layers
+        if not isinstance(layers, (list, tuple)) or not layers \
+                or not all(isinstance(l, nn.Linear) and l.bias is not None for l in layers):
+            raise TypeError("layers must be a non-empty sequence of nn.Linear layers with biases")
+        if len({(l.in_features, l.out_features) for l in layers}) != 1:
+            raise ValueError("layers must all have the same in_features and out_features")
         if all(hasattr(l, "parametrizations") for l in layers):
             weight = torch.stack([l.parametrizations.weight.original.T for l in layers])
             u = torch.stack([l.parametrizations.weight[0]._u for l in layers])
@@ -99,6 +120,7 @@ class StackedLinear(nn.Module):
         return w / sigma[:, None, None]
 
     def forward(self, x: Tensor) -> Tensor:
+        _check_stacked_input(x, "x", self.weight)
         return torch.baddbmm(self.bias, x, self.effective_weight())             # [M, n, out]
 
 
@@ -128,7 +150,21 @@ def _stack_sequential(nets: Sequence[nn.Sequential]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def _check_stacked_input(x, name: str, like: Tensor) -> None:
+    """Metadata only (no values read): a tensor on ``like``'s device and dtype."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a tensor, got {type(x).__name__}")
+    if x.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor, which holds no values")
+    if x.dtype != like.dtype:
+        raise TypeError(f"{name} must have the models' dtype {like.dtype}, got {x.dtype}")
+    if x.device != like.device:
+        raise ValueError(f"{name} must be on the models' device {like.device}, got {x.device}")
+
+
 def _check_models(models, cls, name: str) -> list:
+    if isinstance(models, (str, bytes)) or not hasattr(models, "__iter__"):
+        raise TypeError(f"{name} must be a non-empty sequence of gantext {cls.__name__} networks")
     models = list(models)
     if not models or not all(isinstance(m, cls) for m in models):
         raise TypeError(f"{name} must be a non-empty sequence of gantext {cls.__name__} networks")
@@ -149,6 +185,7 @@ class StackedGenerator(nn.Module):
         self.net = _stack_sequential([g.net for g in generators])
 
     def forward(self, z: Tensor) -> Tensor:
+        _check_stacked_input(z, "z", self.net[0].weight)
         if z.dim() != 3 or z.shape[0] != self.n_models or z.shape[2] != self.latent_dim:
             raise ValueError(f"z must have shape [{self.n_models}, n, {self.latent_dim}], got {list(z.shape)}")
         return self.net(z)                                                      # [M, n, data_dim]
@@ -157,6 +194,11 @@ class StackedGenerator(nn.Module):
         """``n`` samples from every model, ``[M, n, data_dim]``."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be None or a torch.Generator, got {type(generator).__name__}")
+        _check.memory(self.n_models * n * (self.latent_dim + max(l.weight.shape[2] for l in self.net
+                                                                  if isinstance(l, StackedLinear))) * 8,
+                      f"sample(n={n}) for {self.n_models} models")
         device = self.net[0].weight.device
         gen_device = device if generator is None else generator.device
         z = torch.randn(self.n_models, n, self.latent_dim, generator=generator, device=gen_device)
@@ -178,6 +220,7 @@ class StackedDiscriminator(nn.Module):
         return any(getattr(layer, "spectral_norm", False) for layer in self.net)
 
     def forward(self, x: Tensor) -> Tensor:
+        _check_stacked_input(x, "x", self.net[0].weight)
         if x.dim() != 3 or x.shape[0] != self.n_models or x.shape[2] != self.data_dim:
             raise ValueError(f"x must have shape [{self.n_models}, n, {self.data_dim}], got {list(x.shape)}")
         if x.shape[1] % self.pack:
@@ -190,6 +233,14 @@ def stack_models(make_g: Callable[[], MLPGenerator], make_d: Callable[[], MLPDis
                  seeds: Sequence[int]) -> tuple[StackedGenerator, StackedDiscriminator]:
     """Build one (G, D) pair per seed, each as ``torch.manual_seed(seed); G = make_g(); D = make_d()``
     would, and stack them. Training model ``m`` alone starts from exactly the same weights."""
+    if not callable(make_g) or not callable(make_d):
+        raise TypeError("make_g and make_d must be functions that build one MLPGenerator and one "
+                        "MLPDiscriminator (e.g. lambda: gt.MLPGenerator(2, 2))")
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a sequence of non-negative integers, got {seeds!r:.60}")
+    seeds = list(seeds)
+    for s in seeds:
+        _check.integer(s, "each seed", low=0, high=2**64 - 1)
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
@@ -226,12 +277,26 @@ class StackedAdam:
 
     def __init__(self, params: Sequence[Tensor], lr, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8):
+        if isinstance(params, Tensor) or not hasattr(params, "__iter__"):
+            raise TypeError("params must be a sequence of stacked tensors [M, ...]")
         self.params = list(params)
+        if not self.params or not all(isinstance(p, Tensor) and p.dim() >= 1 for p in self.params):
+            raise TypeError("params must be a non-empty sequence of stacked tensors [M, ...]")
+        if len({p.shape[0] for p in self.params}) != 1:
+            raise ValueError("params must all stack the same number of models (first dimension)")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2 \
+                or not all(_check.is_number(b) and 0 <= b < 1 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+        _check.number(eps, "eps", low=0, low_open=True)
+        if isinstance(lr, bool) or (isinstance(lr, (list, tuple)) and any(isinstance(x, bool) for x in lr)):
+            raise TypeError(f"lr must be one number > 0 or one per model, got {lr!r}")
+        if isinstance(lr, (str, bytes)):
+            raise TypeError(f"lr must be one number > 0 or one per model, got {lr!r}")
         n_models = self.params[0].shape[0]
         lr = torch.as_tensor(lr, dtype=self.params[0].dtype, device=self.params[0].device)
         if lr.dim() == 0:
             lr = lr.expand(n_models)
-        if lr.shape != (n_models,) or not torch.all(lr > 0):
+        if lr.shape != (n_models,) or not torch.all(lr > 0) or not torch.all(torch.isfinite(lr)):
             raise ValueError(f"lr must be one number > 0 or one per model ({n_models}), got {lr.tolist()}")
         self.lr, self.betas, self.eps = lr, betas, eps
         self.state = {"step": 0, "m": [torch.zeros_like(p) for p in self.params],
@@ -266,6 +331,15 @@ def stacked_gradient_penalty(D: StackedDiscriminator, real: Tensor, fake: Tensor
     :math:`\frac1M\sum_m \mathbb E_{\hat x}(\lVert\nabla_{\hat x} f_m(\hat x)\rVert_2 - 1)^2`, with one
     interpolation weight per sample. Model ``m``'s term equals :func:`gantext.gradient_penalty`
     of the ``m``-th critic for the same interpolation weights."""
+    if not isinstance(D, StackedDiscriminator):
+        raise TypeError(f"D must be a StackedDiscriminator, got {type(D).__name__}")
+    _check.tensor(real, "real", dims=(3,), floating=True)
+    _check.tensor(fake, "fake", dims=(3,), floating=True)
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape [M, n, d], got {list(real.shape)} "
+                         f"and {list(fake.shape)}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be None or a torch.Generator, got {type(generator).__name__}")
     m, n = real.shape[:2]
     gen_device = real.device if generator is None else generator.device
     eps = torch.rand(m, n, 1, generator=generator, device=gen_device).to(real)  # [M, n, 1]
@@ -296,6 +370,10 @@ class StackedHistory:
 
     def log(self, name: str, values) -> None:
         """Record one value per model under ``name`` at the current step."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {type(name).__name__}")
+        if isinstance(values, (str, bytes)) or not (hasattr(values, "tolist") or hasattr(values, "__iter__")):
+            raise TypeError(f"values must be one number per model (a tensor or a list), got {values!r:.60}")
         values = values.tolist() if hasattr(values, "tolist") else list(values)
         self.records.setdefault(name, []).append((self.step, [float(v) for v in values]))
 
@@ -306,8 +384,31 @@ class StackedHistory:
         steps, values = zip(*self.records[name])
         return list(steps), torch.tensor(values, dtype=torch.float64)
 
+    @property
+    def diverged_at(self) -> Tensor:
+        """Per model, the first generator step whose loss was NaN or infinite (0: never), ``[M]``."""
+        first = getattr(self, "_first_bad", None)
+        if first is None:
+            n = self._d[0].shape[0] if self._d else 0
+            return torch.zeros(n, dtype=torch.long)
+        return first.cpu()
+
+    @property
+    def diverged(self) -> Tensor:
+        """Per model, whether it diverged (a non-finite loss at some step), bool ``[M]``."""
+        return self.diverged_at > 0
+
+    def _raise_if_diverged(self) -> None:
+        at = self.diverged_at
+        if bool((at > 0).any()):
+            models = [(m, int(s)) for m, s in enumerate(at.tolist()) if s > 0]
+            raise TrainingDiverged(f"{len(models)} of {at.shape[0]} stacked models diverged "
+                                   f"(model, first step with a NaN/inf loss): {models[:10]}")
+
     def __repr__(self) -> str:
-        return f"StackedHistory(steps={self.step}, records={sorted(self.records)})"
+        n_bad = int(self.diverged.sum()) if self._d else 0
+        return (f"StackedHistory(steps={self.step}, records={sorted(self.records)}"
+                + (f", diverged={n_bad} models" if n_bad else "") + ")")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,6 +423,10 @@ def _draw(data, n: int, generator: torch.Generator) -> Tensor:
 
 
 def _per_model(values, n_models: int, name: str) -> list[float]:
+    if isinstance(values, (bool, str, bytes)) or (isinstance(values, (list, tuple)) and not all(
+            _check.is_number(v) for v in values)) or not (isinstance(values, (list, tuple))
+                                                        or _check.is_number(values)):
+        raise ValueError(f"{name} must be one finite number > 0 or one per model ({n_models}), got {values!r}")
     values = [float(v) for v in values] if isinstance(values, (list, tuple)) else [float(values)] * n_models
     if len(values) != n_models or not all(math.isfinite(v) and v > 0 for v in values):
         raise ValueError(f"{name} must be one finite number > 0 or one per model ({n_models}), got {values!r}")
@@ -338,6 +443,16 @@ def unrolled_logits(D: StackedDiscriminator, d_opt: StackedAdam, loss: _losses.G
     keeping the graph, so the generator's gradient also flows through the way D *would react*
     to its samples. D itself is not changed.
     """
+    if not isinstance(D, StackedDiscriminator):
+        raise TypeError(f"D must be a StackedDiscriminator, got {type(D).__name__}")
+    if not isinstance(d_opt, StackedAdam):
+        raise TypeError(f"d_opt must be the StackedAdam over D's parameters, got {type(d_opt).__name__}")
+    if not isinstance(loss, _losses.GANLoss):
+        raise TypeError(f"loss must be a gantext GANLoss such as gt.losses.non_saturating, got {loss!r:.80}")
+    _check.integer(steps, "steps", low=0)
+    own = {id(p) for p in D.parameters()}
+    if len(d_opt.params) != len(own) or any(id(p) not in own for p in d_opt.params):
+        raise ValueError("d_opt must be the StackedAdam over D's parameters")
     names = [name for name, _ in D.named_parameters()]
     d_loss_per_model = torch.vmap(loss.d_loss)                                  # [M, k], [M, k] -> [M]
     params, state = list(D.parameters()), d_opt.state
@@ -354,7 +469,7 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
                 gradient_penalty: bool = False, unroll_steps: int = 0,
                 d_lr: float | Sequence[float] | None = None, g_lr: float | Sequence[float] | None = None,
                 per_model_streams: bool = True,
-                callbacks: Sequence[Callable] = ()) -> StackedHistory:
+                callbacks: Sequence[Callable] = (), on_divergence: str = "mark") -> StackedHistory:
     """Train ``M`` stacked GANs at once, each exactly as :func:`gantext.fit` would train it alone.
 
     ``config`` is the :class:`~gantext.TrainConfig` of :func:`gantext.fit` (steps, batch size,
@@ -374,7 +489,11 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
     (a sweep over TTUR settings in one run). Each callback is called as
     ``cb(step, G, D, history)`` at step 0 and after every generator step. Losses must be means
     over samples (all of :mod:`gantext.losses` are). A model that diverges produces NaN without
-    disturbing the others.
+    disturbing the others; it is marked: ``history.diverged`` (bool ``[M]``) and
+    ``history.diverged_at`` (the first generator step with a non-finite loss, 0 for none) are kept
+    on the device without synchronising. ``on_divergence="raise"`` instead raises
+    :class:`~gantext.TrainingDiverged` (checked every 10 steps and at the end) naming the models
+    and their steps.
     """
     config = TrainConfig() if config is None else config
     if not isinstance(G, StackedGenerator) or not isinstance(D, StackedDiscriminator):
@@ -389,6 +508,18 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
         raise TypeError("data must be a gantext Distribution or a non-empty [N, d] tensor of samples")
     if isinstance(unroll_steps, bool) or not isinstance(unroll_steps, int) or unroll_steps < 0:
         raise ValueError(f"unroll_steps must be an integer >= 0, got {unroll_steps!r}")
+    if isinstance(data, Tensor):
+        _check.tensor(data, "data", dims=(2,), floating=True, finite=True)
+    data_dim = getattr(data, "dim", D.data_dim) if isinstance(data, Distribution) else data.shape[1]
+    if data_dim != D.data_dim or G.data_dim != D.data_dim:
+        raise ValueError(f"data ({data_dim}-D), G ({G.data_dim}-D) and D ({D.data_dim}-D) must agree "
+                         "in dimension")
+    _check.boolean(gradient_penalty, "gradient_penalty")
+    _check.boolean(per_model_streams, "per_model_streams")
+    if on_divergence not in ("mark", "raise"):
+        raise ValueError(f"on_divergence must be 'mark' or 'raise', got {on_divergence!r}")
+    if callable(callbacks) or not all(callable(cb) for cb in callbacks):
+        raise TypeError(f"callbacks must be a list of functions cb(step, G, D, history), got {callbacks!r:.80}")
     if unroll_steps and D.spectral_norm:
         raise ValueError("unroll_steps > 0 cannot be combined with a spectral-norm discriminator")
     if config.batch_size % D.pack:
@@ -425,6 +556,7 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
     g_loss_per_model = torch.vmap(loss.g_loss)                                  # [M, k] -> [M]
 
     history = StackedHistory()
+    history._first_bad = torch.zeros(n_models, dtype=torch.long, device=dev)
     for cb in callbacks:
         cb(0, G, D, history)
     from tqdm.auto import tqdm
@@ -456,6 +588,10 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
         g_opt.step(torch.autograd.grad(g_per_model.sum(), g_params))
         history._d.append(d_total / config.d_steps)
         history._g.append(g_per_model.detach())
+        bad = ~(torch.isfinite(history._d[-1]) & torch.isfinite(history._g[-1]))   # [M]
+        history._first_bad = torch.where(bad & (history._first_bad == 0), step, history._first_bad)
+        if on_divergence == "raise" and (step % 10 == 0 or step == config.steps):
+            history._raise_if_diverged()
         for cb in callbacks:
             cb(step, G, D, history)
     return history

@@ -23,6 +23,30 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+def _scores(x, name: str) -> None:
+    """``x`` is a non-empty floating tensor of one score per sample, ``[n]`` (or ``[n, 1]``).
+
+    Only metadata is read (no values), so the check costs nothing, works under ``torch.vmap``
+    (the stacked models of :mod:`gantext.batched`) and never synchronises a GPU."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a tensor of the discriminator's scores [n], got "
+                        f"{type(x).__name__}")
+    if x.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor, which holds no values")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor of scores, got dtype {x.dtype}")
+    if not (x.dim() == 1 or (x.dim() == 2 and x.shape[1] == 1)):
+        raise ValueError(f"{name} must have shape [n] (or [n, 1]): one score per sample, got "
+                         f"{list(x.shape)}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one score; got an empty batch")
+
+
+def _pair(real, fake, prefix: str) -> None:
+    _scores(real, f"{prefix}real")
+    _scores(fake, f"{prefix}fake")
+
+
 __all__ = ["GANLoss", "minimax", "non_saturating", "wasserstein", "hinge", "least_squares",
            "auxiliary_classifier"]
 
@@ -35,6 +59,12 @@ class GANLoss:
     d_loss: Callable[[Tensor, Tensor], Tensor]
     g_loss: Callable[[Tensor], Tensor]
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"name must be a non-empty string, got {self.name!r}")
+        if not callable(self.d_loss) or not callable(self.g_loss):
+            raise TypeError("d_loss and g_loss must be functions d_loss(real, fake) and g_loss(fake)")
+
     def __repr__(self) -> str:
         return f"GANLoss({self.name})"
 
@@ -44,6 +74,8 @@ def bce_d_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
 
     .. math:: L_D = -\mathbb E_{x\sim p_\text{data}}[\log D(x)] - \mathbb E_{z}[\log(1 - D(G(z)))].
     """
+    _scores(real_logits, "real_logits")
+    _scores(fake_logits, "fake_logits")
     return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
 
 
@@ -55,6 +87,7 @@ def minimax_g_loss(fake_logits: Tensor) -> Tensor:
     Its gradient with respect to the logit is ``-D(G(z))``: it vanishes when D confidently
     rejects the fakes, which is exactly the situation early in training.
     """
+    _scores(fake_logits, "fake_logits")
     return -F.softplus(fake_logits).mean()
 
 
@@ -66,6 +99,7 @@ def non_saturating_g_loss(fake_logits: Tensor) -> Tensor:
     Same fixed point as the minimax loss; the gradient with respect to the logit is
     ``-(1 - D(G(z)))``, large exactly where the minimax gradient vanishes.
     """
+    _scores(fake_logits, "fake_logits")
     return F.softplus(-fake_logits).mean()
 
 
@@ -76,11 +110,14 @@ def wasserstein_d_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
 
     the negative of the Kantorovich–Rubinstein estimate of W₁ when f is 1-Lipschitz.
     """
+    _scores(real_scores, "real_scores")
+    _scores(fake_scores, "fake_scores")
     return fake_scores.mean() - real_scores.mean()
 
 
 def wasserstein_g_loss(fake_scores: Tensor) -> Tensor:
     r"""The WGAN generator loss, :math:`L_G = -\mathbb E_{z}[f(G(z))]`."""
+    _scores(fake_scores, "fake_scores")
     return -fake_scores.mean()
 
 
@@ -89,6 +126,8 @@ def hinge_d_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
 
     .. math:: L_D = \mathbb E_{x}[\max(0, 1 - f(x))] + \mathbb E_{z}[\max(0, 1 + f(G(z)))].
     """
+    _scores(real_scores, "real_scores")
+    _scores(fake_scores, "fake_scores")
     return F.relu(1 - real_scores).mean() + F.relu(1 + fake_scores).mean()
 
 
@@ -97,12 +136,15 @@ def least_squares_d_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
 
     .. math:: L_D = \tfrac12 \mathbb E_{x}[(f(x) - 1)^2] + \tfrac12 \mathbb E_{z}[f(G(z))^2].
     """
+    _scores(real_scores, "real_scores")
+    _scores(fake_scores, "fake_scores")
     return 0.5 * (real_scores - 1).pow(2).mean() + 0.5 * fake_scores.pow(2).mean()
 
 
 def least_squares_g_loss(fake_scores: Tensor) -> Tensor:
     r"""The least-squares generator loss with target c = 1,
     :math:`L_G = \tfrac12 \mathbb E_{z}[(f(G(z)) - 1)^2]`."""
+    _scores(fake_scores, "fake_scores")
     return 0.5 * (fake_scores - 1).pow(2).mean()
 
 
@@ -135,13 +177,34 @@ def auxiliary_classifier(base: GANLoss = non_saturating, weight: float = 1.0) ->
             or weight == float("inf"):
         raise ValueError(f"weight must be a finite number >= 0, got {weight!r}")
 
+    def check(out, name: str) -> None:
+        if not all(hasattr(out, f) for f in ("logits", "class_logits", "labels")):
+            raise TypeError(f"{name} must be an ACGANOutput (logits, class_logits, labels) from "
+                            f"gt.ACGANDiscriminator, got {type(out).__name__}")
+        _scores(out.logits, f"{name}.logits")
+        cl, labels = out.class_logits, out.labels
+        if not isinstance(cl, Tensor) or cl.dim() != 2 or cl.shape[0] != out.logits.shape[0]:
+            raise ValueError(f"{name}.class_logits must have shape [n, K] with n = "
+                             f"{out.logits.shape[0]}, got {getattr(cl, 'shape', type(cl).__name__)}")
+        if not isinstance(labels, Tensor) or labels.dtype != torch.long \
+                or tuple(labels.shape) != (cl.shape[0],):
+            raise ValueError(f"{name}.labels must be an int64 tensor of shape [{cl.shape[0]}], got "
+                             f"{getattr(labels, 'dtype', type(labels).__name__)} "
+                             f"{list(getattr(labels, 'shape', []))}")
+        if bool(((labels < 0) | (labels >= cl.shape[1])).any()):
+            raise ValueError(f"{name}.labels must be classes in 0..{cl.shape[1] - 1}, got "
+                             f"{labels.min().item()}..{labels.max().item()}")
+
     def class_loss(out) -> Tensor:
         return F.cross_entropy(out.class_logits.float(), out.labels)
 
     def d_loss(real, fake) -> Tensor:
+        check(real, "real")
+        check(fake, "fake")
         return base.d_loss(real.logits, fake.logits) + weight * (class_loss(real) + class_loss(fake))
 
     def g_loss(fake) -> Tensor:
+        check(fake, "fake")
         return base.g_loss(fake.logits) + weight * class_loss(fake)
 
     return GANLoss(f"AC-{base.name}", d_loss, g_loss)

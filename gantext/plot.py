@@ -11,6 +11,10 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import matplotlib.pyplot as plt
+import math
+import numbers
+
+import matplotlib.axes
 import numpy as np
 import torch
 
@@ -53,7 +57,39 @@ def to_numpy(x) -> np.ndarray:
 
 
 def _axes(ax):
+    if ax is not None and not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax must be None or a matplotlib Axes, got {type(ax).__name__}")
     return plt.subplots()[1] if ax is None else ax
+
+
+def _array(x, name: str, *, cols: int | None = None, ndim: int | None = None) -> np.ndarray:
+    """``x`` as float64 NumPy, checked: numeric, non-empty, finite, ``[n, cols]`` if asked."""
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{name} must be a tensor or array of numbers, got {type(x).__name__}")
+    if isinstance(x, torch.Tensor) and x.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor, which holds no values")
+    try:
+        a = to_numpy(x)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a tensor or array of numbers, got {type(x).__name__}") from err
+    if cols is not None and (a.ndim != 2 or a.shape[1] != cols):
+        raise ValueError(f"{name} must have shape [n, {cols}], got {list(a.shape)}")
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {list(a.shape)}")
+    if a.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {list(a.shape)}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} holds NaN or infinite values (a diverged model?); every value must be finite")
+    return a
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
+def _title(title) -> None:
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be None or a string, got {type(title).__name__}")
 
 
 def density_1d(xs, p_data=None, generated=None, discriminator=None, optimal=None, *, ax=None,
@@ -64,8 +100,20 @@ def density_1d(xs, p_data=None, generated=None, discriminator=None, optimal=None
     samples from G (drawn as a histogram, the empirical p_g); ``discriminator`` D(x) on the grid
     (a probability in [0, 1], on the right axis); ``optimal`` D*(x) on the grid, dashed.
     """
+    xs_np = _array(xs, "xs").ravel()
+    if xs_np.size < 2 or not (np.diff(xs_np) > 0).all():
+        raise ValueError("xs must be an increasing grid of at least 2 points")
+    if p_data is not None and not callable(p_data) and _array(p_data, "p_data").size != xs_np.size:
+        raise ValueError(f"p_data must be a density function or {xs_np.size} values, one per point of xs")
+    if generated is not None:
+        _array(generated, "generated")
+    for value, label in ((discriminator, "discriminator"), (optimal, "optimal")):
+        if value is not None and _array(value, label).size != xs_np.size:
+            raise ValueError(f"{label} must hold {xs_np.size} values, one per point of xs")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 1 <= bins <= 10**6:
+        raise ValueError(f"bins must be an integer in 1..10**6, got {bins!r}")
+    _title(title)
     ax = _axes(ax)
-    xs_np = to_numpy(xs).ravel()
     if p_data is not None:
         dens = to_numpy(p_data(torch.as_tensor(xs_np)) if callable(p_data) else p_data).ravel()
         ax.plot(xs_np, dens, color=DATA, lw=2, label=r"$p_\mathrm{data}$")
@@ -100,6 +148,14 @@ def samples_2d(samples=None, means=None, *, data=None, ax=None, title: str | Non
                limit: float | None = None, s: float = 4.0):
     """2-D generator samples (orange) over the data: the mode centres ``means`` as blue crosses
     and/or data samples ``data`` as faint blue points."""
+    for value, label in ((samples, "samples"), (means, "means"), (data, "data")):
+        if value is not None:
+            _array(value, label, cols=2)
+    if limit is not None and not (_is_number(limit) and math.isfinite(limit) and limit > 0):
+        raise ValueError(f"limit must be None or a finite number > 0, got {limit!r}")
+    if not (_is_number(s) and math.isfinite(s) and s > 0):
+        raise ValueError(f"s (the marker size) must be a finite number > 0, got {s!r}")
+    _title(title)
     ax = _axes(ax)
     if data is not None:
         d = to_numpy(data)
@@ -127,6 +183,17 @@ def vector_field(field: Callable, *, extent: float = 2.0, trajectories: Sequence
                  density: int = 21):
     """A two-player game's vector field ``field(u, v) -> (du, dv)`` as arrows, with trajectories
     (arrays ``[T, 2]``) drawn over it; a circle marks each trajectory's start."""
+    if not callable(field):
+        raise TypeError(f"field must be a function field(u, v) -> (du, dv), got {type(field).__name__}")
+    if not (_is_number(extent) and math.isfinite(extent) and extent > 0):
+        raise ValueError(f"extent must be a finite number > 0, got {extent!r}")
+    if isinstance(density, bool) or not isinstance(density, (int, np.integer)) or not 2 <= density <= 1000:
+        raise ValueError(f"density must be an integer in 2..1000 (arrows per side), got {density!r}")
+    if isinstance(trajectories, (str, bytes)) or isinstance(labels, (str, bytes)):
+        raise TypeError("trajectories and labels must be sequences (of [T, 2] arrays and of strings)")
+    for i, path in enumerate(trajectories):
+        _array(path, f"trajectories[{i}]", cols=2)
+    _title(title)
     ax = _axes(ax)
     grid = np.linspace(-extent, extent, density)
     u, v = np.meshgrid(grid, grid)
@@ -153,6 +220,13 @@ def vector_field(field: Callable, *, extent: float = 2.0, trajectories: Sequence
 def training_curves(history, *, ax=None, smooth: int = 25, title: str | None = None):
     """The discriminator's and generator's losses per generator step (moving average over
     ``smooth`` steps, the raw values faint behind)."""
+    if not (hasattr(history, "d_loss") and hasattr(history, "g_loss")):
+        raise TypeError(f"history must be the History returned by gt.fit, got {type(history).__name__}")
+    if isinstance(smooth, bool) or not isinstance(smooth, (int, np.integer)) or smooth < 1:
+        raise ValueError(f"smooth must be a positive integer (1: no smoothing), got {smooth!r}")
+    if len(history.d_loss) == 0:
+        raise ValueError("history must hold at least one step; it is empty")
+    _title(title)
     ax = _axes(ax)
     for values, colour, name in ((history.d_loss, DISCRIMINATOR, "discriminator loss"),
                                  (history.g_loss, GENERATOR, "generator loss")):
@@ -179,7 +253,17 @@ def image_grid(images, *, nrow: int | None = None, ax=None, title: str | None = 
     pixel border between tiles. ``row_labels`` names the rows (chapter 7's class × sample grid).
     Grey-scale images are drawn dark-on-light in the ``gray_r`` colour map; axes carry no ticks.
     """
+    if isinstance(images, (str, bytes)) or images is None:
+        raise TypeError(f"images must be a tensor or array [n, 1 or 3, h, w], got {type(images).__name__}")
     x = to_numpy(images)
+    if x.size and not np.isfinite(x).all():
+        raise ValueError("images holds NaN or infinite values (a diverged model?); every value must be finite")
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or not 0 <= padding <= 100:
+        raise ValueError(f"padding must be an integer in 0..100 (pixels), got {padding!r}")
+    if not (isinstance(value_range, (tuple, list)) and len(value_range) == 2
+            and all(_is_number(v) and math.isfinite(v) for v in value_range)):
+        raise ValueError(f"value_range must be (low, high) with high > low, got {value_range!r}")
+    _title(title)
     if x.ndim != 4 or x.shape[1] not in (1, 3):
         raise ValueError(f"images must have shape [n, 1 or 3, h, w], got {list(x.shape)}")
     n, c, h, w = x.shape
@@ -194,6 +278,9 @@ def image_grid(images, *, nrow: int | None = None, ax=None, title: str | None = 
         raise ValueError(f"value_range must be (low, high) with high > low, got {value_range!r}")
     x = np.clip((x - lo) / (hi - lo), 0.0, 1.0)                                  # [n, c, h, w] in [0, 1]
     rows = int(np.ceil(n / nrow))
+    if c * (rows * (h + padding) + padding) * (nrow * (w + padding) + padding) > 10**9:
+        raise ValueError(f"nrow={nrow} for {n} images of {h}x{w} would make a canvas of over 10**9 "
+                         "pixels; use a smaller nrow")
     # Borders: light grey for grey-scale (whose background is white in gray_r), white for colour.
     canvas = np.full((c, rows * (h + padding) + padding, nrow * (w + padding) + padding),
                      0.25 if c == 1 else 1.0)
