@@ -65,7 +65,7 @@ audit: $(STAMP)
 	$(BIN)/python tools/audit.py
 
 mutants: $(STAMP)
-	$(BIN)/python tools/mutants.py
+	$(BIN)/python tools/mutants.py --resume
 
 # The whole book as one PDF, offline (_build/pdf/book.pdf): each built page printed by headless
 # Chromium after MathJax, joined by pdfunite; then its test. Needs Debian's chromium, poppler-utils.

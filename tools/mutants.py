@@ -24,6 +24,7 @@ The unit tests are run too (``pytest tests -x``) and reported separately. The re
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -98,7 +99,37 @@ def evidence(out: str) -> str:
     return (errors[-1] if errors else out.strip().splitlines()[-1] if out.strip() else "")[:300]
 
 
-def check(m: dict, units: bool) -> dict:
+CACHE = ROOT / "_build" / "mutants"
+
+
+def fingerprint(m: dict, units: bool) -> str:
+    """What a result depends on: the mutant, the package, its chapter and (with units) the tests."""
+    h = hashlib.sha256(json.dumps({k: m[k] for k in REQUIRED}, sort_keys=True).encode())
+    files = sorted((ROOT / "gantext").rglob("*.py")) + [ROOT / "book" / f"{m['chapter']}.ipynb"]
+    if units:
+        files += sorted((ROOT / "tests").glob("*.py"))
+    for f in files:
+        h.update(f.relative_to(ROOT).as_posix().encode() + f.read_bytes())
+    return h.hexdigest()
+
+
+def check(m: dict, units: bool, resume: bool = False) -> dict:
+    key = fingerprint(m, units)
+    cached = CACHE / f"{m['id']}.json"
+    if resume and cached.is_file():
+        result = json.loads(cached.read_text(encoding="utf-8"))
+        if result.get("fingerprint") == key:
+            print(f"{m['id']:32s} (unchanged since its last check: "
+                  f"{'killed' if result['killed_by_chapter'] else 'SURVIVED'})", flush=True)
+            return result
+    result = _check(m, units)
+    result["fingerprint"] = key
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+    return result
+
+
+def _check(m: dict, units: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"mutant-{m['id']}-") as tmp:
         tmp = Path(tmp)
         plant(m, tmp)
@@ -128,6 +159,8 @@ def main() -> int:
     ap.add_argument("--list", action="store_true", help="list the mutants and exit")
     ap.add_argument("--jobs", type=int, default=2, help="mutants checked at once (default 2)")
     ap.add_argument("--out", type=Path, default=SPECS / "results.json")
+    ap.add_argument("--resume", action="store_true",
+                    help="reuse a mutant's last result when neither it, gantext, its chapter nor the tests changed")
     args = ap.parse_args()
 
     mutants = load_mutants()
@@ -146,9 +179,11 @@ def main() -> int:
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda m: check(m, not args.no_units), mutants))
+        results = list(pool.map(lambda m: check(m, not args.no_units, args.resume), mutants))
     seconds = time.perf_counter() - start
     killed = sum(r["killed_by_chapter"] for r in results)
+    for r in results:
+        r.pop("fingerprint", None)
     summary = {"command": "python tools/mutants.py" + (" --no-units" if args.no_units else ""),
                "seconds": round(seconds), "mutants": len(results), "killed_by_chapter": killed}
     if not args.no_units:
