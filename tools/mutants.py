@@ -17,7 +17,8 @@ Mutants are declared in ``tools/mutants/*.toml``, one ``[[mutant]]`` table each:
 
 A mutant is *killed* by its chapter when ``pytest --nbval-lax`` over that notebook fails with the
 mutated copy first on ``PYTHONPATH``; it must be, or the chapter has a missing or vacuous check.
-The unit tests are run too (``pytest tests -x``) and reported separately. The results go to
+The unit tests that mirror the mutated module (``tests/test_<module>*.py``) are run too and
+reported separately. The results go to
 ``tools/mutants/results.json``; the exit status is non-zero when a mutant survives its chapter.
 """
 
@@ -105,12 +106,22 @@ CACHE = ROOT / "_build" / "mutants"
 def fingerprint(m: dict, units: bool) -> str:
     """What a result depends on: the mutant, the package, its chapter and (with units) the tests."""
     h = hashlib.sha256(json.dumps({k: m[k] for k in REQUIRED}, sort_keys=True).encode())
-    files = sorted((ROOT / "gantext").rglob("*.py")) + [ROOT / "book" / f"{m['chapter']}.ipynb"]
+    files = sorted((ROOT / "gantext").rglob("*.py"))
     if units:
-        files += sorted((ROOT / "tests").glob("*.py"))
+        files += unit_tests(m)
     for f in files:
         h.update(f.relative_to(ROOT).as_posix().encode() + f.read_bytes())
+    notebook = json.loads((ROOT / "book" / f"{m['chapter']}.ipynb").read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:  # the chapter's code, not its stored outputs
+        if cell["cell_type"] == "code":
+            h.update("".join(cell["source"]).encode())
     return h.hexdigest()
+
+
+def unit_tests(m: dict) -> list[Path]:
+    """The unit tests of the mutated module: the files that mirror it (tests/test_<module>*.py)."""
+    module = Path(m["file"]).stem
+    return sorted((ROOT / "tests").glob(f"test_{module}*.py"))
 
 
 def check(m: dict, units: bool, resume: bool = False) -> dict:
@@ -142,8 +153,9 @@ def _check(m: dict, units: bool) -> dict:
         result.update(killed_by_chapter=code != 0, chapter_seconds=round(secs, 1),
                       chapter_evidence=evidence(out) if code else "")
         if units:
-            code, out, secs = run([sys.executable, "-m", "pytest", "tests", "-x", "-q", "-p", "no:cacheprovider",
-                                   "--ignore=tests/book"], tmp, 1800)
+            tests = [str(t.relative_to(ROOT)) for t in unit_tests(m)]
+            code, out, secs = run([sys.executable, "-m", "pytest", *tests, "-x", "-q", "-p", "no:cacheprovider"],
+                                  tmp, 1800) if tests else (0, "", 0.0)
             result.update(killed_by_units=code != 0, units_evidence=evidence(out) if code else "")
     status = "killed" if result["killed_by_chapter"] else "SURVIVED"
     print(f"{m['id']:32s} {m['chapter']:28s} chapter: {status:8s} {result['chapter_seconds']:6.1f} s"
