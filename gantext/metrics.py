@@ -423,13 +423,7 @@ def precision_recall(real, fake, features: Callable | None = None, *, k: int = 3
     the identity for features computed beforehand). ``k`` must be smaller than both set sizes
     (the paper uses ``k = 3``). Distances in float64.
     """
-    features = _check_features_and_batch(features, batch_size)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive integer (the neighbour defining a ball's radius), got {k!r}")
-    f_real = _extract(features, real, batch_size, "real")                       # [n, d]
-    f_fake = _extract(features, fake, batch_size, "fake")                       # [m, d]
-    if f_real.shape[1] != f_fake.shape[1]:
-        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    f_real, f_fake = _neighbour_features(real, fake, features, k, batch_size)  # [n, d], [m, d]
     if not k < min(f_real.shape[0], f_fake.shape[0]):
         raise ValueError(f"k must be smaller than both set sizes ({f_real.shape[0]} real, "
                          f"{f_fake.shape[0]} fake), got k={k}")
@@ -437,6 +431,18 @@ def precision_recall(real, fake, features: Callable | None = None, *, k: int = 3
     fake_radii = _kth_neighbour_radius(f_fake, k, batch_size)                   # [m]
     return PrecisionRecall(precision=_inside_fraction(f_fake, f_real, real_radii, batch_size),
                            recall=_inside_fraction(f_real, f_fake, fake_radii, batch_size))
+
+
+def _neighbour_features(real, fake, features, k, batch_size):
+    """Check ``k`` and the feature extractor, then extract both sets' features (float64)."""
+    features = _check_features_and_batch(features, batch_size)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer (the neighbour defining a ball's radius), got {k!r}")
+    f_real = _extract(features, real, batch_size, "real")
+    f_fake = _extract(features, fake, batch_size, "fake")
+    if f_real.shape[1] != f_fake.shape[1]:
+        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    return f_real, f_fake
 
 
 def density_coverage(real, fake, features: Callable | None = None, *, k: int = 5,
@@ -461,13 +467,7 @@ def density_coverage(real, fake, features: Callable | None = None, *, k: int = 5
     1 and coverage 1. ``features`` is as in :func:`fid`; ``k`` must be smaller than the number of
     real samples (the paper uses ``k = 5``). Distances in float64.
     """
-    features = _check_features_and_batch(features, batch_size)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive integer (the neighbour defining a ball's radius), got {k!r}")
-    f_real = _extract(features, real, batch_size, "real")                       # [N, d]
-    f_fake = _extract(features, fake, batch_size, "fake")                       # [M, d]
-    if f_real.shape[1] != f_fake.shape[1]:
-        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    f_real, f_fake = _neighbour_features(real, fake, features, k, batch_size)  # [N, d], [M, d]
     if not k < f_real.shape[0]:
         raise ValueError(f"k must be smaller than the number of real samples ({f_real.shape[0]}), got k={k}")
     # Distances from the differences themselves, not from |a|² + |b|² − 2a·b: each pair then
