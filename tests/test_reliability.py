@@ -273,7 +273,17 @@ def test_orphan_temporary_files_are_cleaned_on_the_next_save(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.pt.1.abcd.tmp", "c.pt"]
 
 
-def test_ctrl_c_during_a_save_completes_the_file_then_interrupts(tmp_path, monkeypatch):
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own SIGINT handler, as in a terminal. A process started in the background by a
+    non-interactive shell (as CI may be) inherits SIGINT ignored, and then Ctrl-C does nothing."""
+    import signal
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_during_a_save_completes_the_file_then_interrupts(tmp_path, monkeypatch, ctrl_c_raises):
     import signal
     path = tmp_path / "c.pt"
     gt.save_checkpoint(path, step=1)
@@ -291,7 +301,7 @@ def test_ctrl_c_during_a_save_completes_the_file_then_interrupts(tmp_path, monke
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_fit_returns_the_history_when_ctrl_c_lands_in_a_checkpoint(tmp_path, monkeypatch):
+def test_fit_returns_the_history_when_ctrl_c_lands_in_a_checkpoint(tmp_path, monkeypatch, ctrl_c_raises):
     import signal
     real_save = torch.save
     calls = []
