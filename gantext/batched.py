@@ -386,7 +386,7 @@ class StackedHistory:
 
     @property
     def diverged_at(self) -> Tensor:
-        """Per model, the first generator step whose loss was NaN or infinite (0: never), ``[M]``."""
+        """The first generator step of each model whose loss was NaN or infinite, 0 when none was; ``[M]``."""
         first = getattr(self, "_first_bad", None)
         if first is None:
             n = self._d[0].shape[0] if self._d else 0

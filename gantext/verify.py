@@ -159,7 +159,7 @@ def count_claims(notebook) -> dict[str, int]:
 
     The count is read from the source, one per call site (a call inside a loop counts once), so it
     does not depend on an execution. Raises :class:`ValueError` for a call whose ``kind`` is not a
-    literal string naming one of :data:`KINDS`: the book's count must be knowable without running it.
+    literal string naming one of ``KINDS``: the book's count must be knowable without running it.
     """
     import ast
     import json
