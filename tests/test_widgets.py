@@ -57,3 +57,15 @@ def test_widgets_reject_bad_input():
         widgets.OptimalDiscriminatorExplorer(std=-1.0)
     with pytest.raises(ValueError, match="1-D"):
         widgets.OptimalDiscriminatorExplorer(gt.ring())
+
+
+def test_explorer_figure_carries_alt_text_naming_the_generator(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    explorer = gt.widgets.OptimalDiscriminatorExplorer(gt.Gaussian1D(0.0, 1.0), mean=1.5, std=0.5)
+    alt = explorer.alt_text()
+    assert "mean 1.5" in alt and "standard deviation 0.5" in alt and "nats" in alt
+    html = shown[-1].data
+    assert html.startswith('<img src="data:image/png;base64,') and 'alt="The data density' in html
