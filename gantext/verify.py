@@ -127,7 +127,8 @@ def verify(value, expected=None, *, kind: str, claim: str, rtol: float = 0.0, at
         parts = ([f">= {at_least:g}"] if at_least is not None else []) + (
             [f"<= {at_most:g}"] if at_most is not None else [])
         line = f"{claim}: {_fmt(v)} (required {' and '.join(parts)})"
-    ok = _holds(v, e, rtol, atol, lo, hi)
+    holds = _holds(v, e, rtol, atol, lo, hi)  # this run's value, before the audit is consulted
+    ok = holds
 
     if kind == "trained" and not _audit.recording():
         audited = _audit.observed(claim)
@@ -146,7 +147,7 @@ def verify(value, expected=None, *, kind: str, claim: str, rtol: float = 0.0, at
     line = ("✔ " if ok else "✘ ") + f"[{kind}] " + line
     print(line)
     if _audit.recording():
-        _audit.record(claim=claim, kind=kind, value=v, ok=_holds(v, e, rtol, atol, lo, hi),
+        _audit.record(claim=claim, kind=kind, value=v, ok=holds,
                       test={"at_least": at_least, "at_most": at_most, "rtol": rtol, "atol": atol,
                             "expected": None if e is None else e.tolist()})
         return  # an audit run records every claim and decides at the end
