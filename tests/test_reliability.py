@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import gantext as gt
+from conftest import NaNAfter
 
 
 def small(hidden=8, seed=0):
@@ -211,19 +212,7 @@ def test_config_refuses_a_directory_as_checkpoint_path(tmp_path):
 # --- divergence -------------------------------------------------------------------------------
 
 def test_fit_notices_divergence_on_the_cpu_at_the_step_it_happens():
-    class Counting(torch.nn.Module):
-        latent_dim = 2
-
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.ones(1))
-            self.calls = 0
-
-        def forward(self, z):
-            self.calls += 1
-            return z * self.w * (float("nan") if self.calls > 5 else 1.0)
-
-    G, D = Counting(), gt.MLPDiscriminator(2, (8,))
+    G, D = NaNAfter(5, latent_dim=2), gt.MLPDiscriminator(2, (8,))
     with pytest.raises(gt.TrainingDiverged, match="step 3"):
         gt.fit(G, D, gt.ring(), config=cfg(steps=100))
     assert G.calls <= 7    # stopped at step 3 (two calls per step), not 49 steps later

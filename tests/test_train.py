@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import gantext as gt
+from conftest import NaNAfter
 
 
 def small_models(seed=0):
@@ -120,20 +121,8 @@ def test_history_log_and_series():
 
 
 def test_divergence_raises_naming_the_step():
-    class Exploding(torch.nn.Module):
-        latent_dim = 1
-
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.ones(1))
-            self.calls = 0
-
-        def forward(self, z):
-            self.calls += 1
-            scale = float("nan") if self.calls > 13 else 1.0  # fakes turn to NaN at step 7's G pass
-            return z * self.w * scale
-
-    G, D = Exploding(), gt.MLPDiscriminator(1, hidden=(4,))
+    G = NaNAfter(13, latent_dim=1)  # fakes turn to NaN at step 7's G pass
+    D = gt.MLPDiscriminator(1, hidden=(4,))
     with pytest.raises(gt.TrainingDiverged, match=r"diverged at generator step 7: .*last losses"):
         gt.fit(G, D, gt.Gaussian1D(), config=quick(steps=20))
 
