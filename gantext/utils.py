@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["device", "seed", "save_checkpoint", "load_checkpoint"]
+__all__ = ["device", "seed", "rng", "training_streams", "save_checkpoint", "load_checkpoint"]
 
 
 def _accelerator_present(kind: str) -> bool:
@@ -73,6 +73,34 @@ def seed(n: int) -> torch.Generator:
     np.random.seed(n % 2**32)
     torch.manual_seed(n)
     return torch.Generator().manual_seed(n)
+
+
+def rng(n: int, device: str | torch.device = "cpu") -> torch.Generator:
+    """A :class:`torch.Generator` on ``device`` seeded with ``n``: one explicit random stream.
+
+    ``gt.rng(3)`` is ``torch.Generator().manual_seed(3)``, shorter; the chapters pass such streams
+    to every function that draws random numbers, so that a cell gives the same result however
+    often and in whatever order the cells before it ran."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)) or not 0 <= n < 2**64:
+        raise ValueError(f"n must be a non-negative integer below 2**64, got {n!r}")
+    return torch.Generator(device=device).manual_seed(int(n))
+
+
+def training_streams(n: int, device: str | torch.device = "cpu") -> tuple[torch.Generator, torch.Generator]:
+    """The two independent random streams of a training run seeded with ``n``: the latent noise
+    (on ``device``) and the choice of real minibatches (on the CPU).
+
+    Both are spawned from one :class:`numpy.random.SeedSequence`, so the streams of one run are
+    independent of each other and of every other seed's: runs seeded 0, 1, 2, … are independent
+    replicates, as a mean ± standard error over consecutive seeds assumes. (Seeding the noise with
+    ``n`` and the data with ``n + 1`` would give run ``n + 1``'s noise the data stream of run ``n``.)
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)) or not 0 <= n < 2**64:
+        raise ValueError(f"n must be a non-negative integer below 2**64, got {n!r}")
+    noise_seq, data_seq = np.random.SeedSequence(int(n)).spawn(2)
+    noise = torch.Generator(device=device).manual_seed(int(noise_seq.generate_state(1, np.uint64)[0]))
+    data = torch.Generator().manual_seed(int(data_seq.generate_state(1, np.uint64)[0]))
+    return noise, data
 
 
 _SAFE_LEAVES = (torch.Tensor, bool, int, float, complex, str, bytes, type(None), torch.Size,
