@@ -61,6 +61,77 @@ def boolean(value, name: str) -> None:
         raise TypeError(f"{name} must be True or False, got {value!r:.80}")
 
 
+def integers(value, name: str, *, low: int | None = 1, nonempty: bool = True) -> tuple[int, ...]:
+    """``value`` is a sequence (not a string) of ints ``>= low``; returns it as a tuple."""
+    wanted = f"a {'non-empty ' if nonempty else ''}sequence of integers" + \
+        ("" if low is None else f" >= {low}")
+    if isinstance(value, (str, bytes, Tensor, np.ndarray)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{name} must be {wanted}, got {value!r:.80}")
+    items = tuple(value)
+    if nonempty and not items:
+        raise ValueError(f"{name} must be {wanted}, got {value!r:.80}")
+    for item in items:
+        if not isinstance(item, (int, np.integer)) or isinstance(item, (bool, np.bool_)):
+            raise TypeError(f"{name} must be {wanted}, got {value!r:.80}")
+        if low is not None and item < low:
+            raise ValueError(f"{name} must be {wanted}, got {value!r:.80}")
+    return tuple(int(item) for item in items)
+
+
+def module(value, name: str) -> None:
+    """``value`` is a ``torch.nn.Module``."""
+    if not isinstance(value, torch.nn.Module):
+        raise TypeError(f"{name} must be an nn.Module, got {type(value).__name__}")
+
+
+def function(value, name: str, what: str = "a function") -> None:
+    """``value`` is callable."""
+    if not callable(value):
+        raise TypeError(f"{name} must be {what}, got {value!r:.80}")
+
+
+def generator(value, name: str = "generator") -> None:
+    """``value`` is None or a ``torch.Generator``."""
+    if value is not None and not isinstance(value, torch.Generator):
+        raise TypeError(f"{name} must be None or a torch.Generator, got {type(value).__name__}")
+
+
+def text(value, name: str, *, none: bool = True) -> None:
+    """``value`` is a str (or None)."""
+    if not (isinstance(value, str) or (none and value is None)):
+        raise TypeError(f"{name} must be {'None or ' if none else ''}a str, got {value!r:.80}")
+
+
+def model_input(value, name: str, params, shape: str) -> None:
+    """``value`` is a tensor a model with parameters ``params`` can read: not meta, on the
+    parameters' device, with their floating dtype (any floating dtype under autocast).
+
+    Only metadata is read, so the check costs nothing, works under ``torch.vmap`` and never
+    synchronises a GPU. ``shape`` describes the expected shape for the messages."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a torch tensor of shape {shape}, got {type(value).__name__}")
+    if value.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor, which holds no values; move it to the CPU or a GPU")
+    p = next(iter(params), None)
+    if p is None:
+        return
+    if not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor ({p.dtype}, the model's dtype), "
+                        f"got dtype {value.dtype}")
+    if value.dtype != p.dtype and not _autocast(value.device.type):
+        raise TypeError(f"{name} must have the model's dtype {p.dtype}, got {value.dtype} "
+                        f"(convert with .to({p.dtype}) or the model with .to({value.dtype}))")
+    if p.device.type != "meta" and value.device != p.device:
+        raise ValueError(f"{name} is on {value.device} but the model is on {p.device}; move one of them")
+
+
+def _autocast(device_type: str) -> bool:
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except (TypeError, RuntimeError):   # pragma: no cover - older torch
+        return torch.is_autocast_enabled()
+
+
 def tensor(value, name: str, *, dims: tuple[int, ...] | None = None, floating: bool = False,
            nonempty: bool = True, finite: bool = False) -> None:
     """``value`` is a tensor (not on the meta device) with one of ``dims`` dimensions, a floating

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple, Sequence
 
+import numpy as np
 import torch
 from torch import nn
+
+from . import _check
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "MinibatchStdDev", "latent_noise", "dcgan_init_",
            "DCGANGenerator", "DCGANDiscriminator", "ConditionalDCGANGenerator",
@@ -24,16 +27,39 @@ __all__ = ["MLPGenerator", "MLPDiscriminator", "MinibatchStdDev", "latent_noise"
 
 
 def _check_dim(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    _check.integer(value, name, low=1)
+    return int(value)
 
 
 def _check_hidden(hidden) -> tuple[int, ...]:
-    hidden = tuple(hidden)
-    if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
-        raise ValueError(f"hidden must be a non-empty sequence of positive integers, got {hidden!r}")
-    return hidden
+    return _check.integers(hidden, "hidden", low=1)
+
+
+def _check_n(n) -> int:
+    _check.integer(n, "n", low=0)
+    return int(n)
+
+
+def _check_memory(n_params: int, what: str) -> None:
+    """Refuse a network whose parameters alone would not fit in memory, before building it."""
+    _check.memory(n_params * torch.empty(0).element_size(), what)
+
+
+def _mlp_params(widths: Sequence[int], batch_norm: bool = False) -> int:
+    """The number of parameters of a chain of linear layers through ``widths``."""
+    linear = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    return linear + (2 * sum(widths[1:-1]) if batch_norm else 0)
+
+
+def _check_device(device) -> None:
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as err:
+        raise ValueError(f"device must be a device name such as 'cpu' or 'cuda', got {device!r}") from err
+    if kind == "meta":
+        raise ValueError("device must be a device that holds values (cpu, cuda, mps), got 'meta'")
 
 
 def latent_noise(n: int, latent_dim: int, device: torch.device,
@@ -43,6 +69,11 @@ def latent_noise(n: int, latent_dim: int, device: torch.device,
     With a ``generator`` the draw is reproducible; it is made on the generator's device and
     moved, so a CPU generator also seeds a CUDA model.
     """
+    _check_n(n)
+    _check_dim(latent_dim, "latent_dim")
+    _check_device(device)
+    _check.generator(generator)
+    _check.memory(n * latent_dim * 4, f"latent_noise(n={n}, latent_dim={latent_dim})")
     if generator is None:
         return torch.randn(n, latent_dim, device=device)
     z = torch.randn(n, latent_dim, generator=generator, device=generator.device)
@@ -59,12 +90,17 @@ class MLPGenerator(nn.Module):
 
     def __init__(self, latent_dim: int = 2, data_dim: int = 2, hidden: Sequence[int] = (128, 128),
                  activation: Callable[[], nn.Module] = nn.ReLU, batch_norm: bool = False):
+        self_latent, self_data = _check_dim(latent_dim, "latent_dim"), _check_dim(data_dim, "data_dim")
+        hidden = _check_hidden(hidden)
+        _check.function(activation, "activation", "a function returning an nn.Module, such as nn.ReLU")
+        _check.boolean(batch_norm, "batch_norm")
+        _check_memory(_mlp_params((latent_dim, *hidden, data_dim), batch_norm),
+                      f"MLPGenerator(latent_dim={latent_dim}, data_dim={data_dim}, hidden={hidden})")
         super().__init__()
-        self.latent_dim = _check_dim(latent_dim, "latent_dim")
-        self.data_dim = _check_dim(data_dim, "data_dim")
+        self.latent_dim, self.data_dim = self_latent, self_data
         layers: list[nn.Module] = []
         width = latent_dim
-        for h in _check_hidden(hidden):
+        for h in hidden:
             layers.append(nn.Linear(width, h))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(h))
@@ -74,14 +110,18 @@ class MLPGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        _check.model_input(z, "z", self.parameters(), f"[n, {self.latent_dim}]")
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape [n, {self.latent_dim}], got {list(z.shape)}")
         return self.net(z)                                                      # [n, data_dim]
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` samples G(z), z ~ N(0, I), on the model's device."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        _check_n(n)
+        _check.generator(generator)
+        _check.memory(n * (self.latent_dim + self.data_dim + max(
+            (m.out_features for m in self.net if isinstance(m, nn.Linear)), default=0)) * 4,
+            f"sample(n={n})")
         device = next(self.parameters()).device
         return self(latent_noise(n, self.latent_dim, device, generator))        # [n, data_dim]
 
@@ -96,6 +136,14 @@ class MinibatchStdDev(nn.Module):
     """
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if not isinstance(h, torch.Tensor):
+            raise TypeError(f"h must be a torch tensor of shape [n, features], got {type(h).__name__}")
+        if h.device.type == "meta":
+            raise ValueError("h is a meta tensor, which holds no values")
+        if not h.is_floating_point():
+            raise TypeError(f"h must be a floating-point tensor, got dtype {h.dtype}")
+        if h.dim() != 2 or h.shape[0] == 0:
+            raise ValueError(f"h must have shape [n, features] with n >= 1, got {list(h.shape)}")
         spread = h.std(dim=0, unbiased=False).mean()                            # []
         return torch.cat([h, spread.expand(h.shape[0], 1)], dim=1)              # [n, f + 1]
 
@@ -116,13 +164,20 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, data_dim: int = 2, hidden: Sequence[int] = (128, 128),
                  activation: Callable[[], nn.Module] = lambda: nn.LeakyReLU(0.2),
                  spectral_norm: bool = False, minibatch_std: bool = False, pack: int = 1):
+        self_data, self_pack = _check_dim(data_dim, "data_dim"), _check_dim(pack, "pack")
+        hidden = _check_hidden(hidden)
+        _check.function(activation, "activation", "a function returning an nn.Module, such as nn.ReLU")
+        _check.boolean(spectral_norm, "spectral_norm")
+        _check.boolean(minibatch_std, "minibatch_std")
+        widths = (data_dim * pack, *hidden, 1)
+        _check_memory(_mlp_params(widths) + (hidden[-1] + 1 if minibatch_std else 0),
+                      f"MLPDiscriminator(data_dim={data_dim}, hidden={hidden}, pack={pack})")
         super().__init__()
-        self.data_dim = _check_dim(data_dim, "data_dim")
-        self.pack = _check_dim(pack, "pack")
+        self.data_dim, self.pack = self_data, self_pack
         wrap = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
         layers: list[nn.Module] = []
         width = data_dim * pack
-        for h in _check_hidden(hidden):
+        for h in hidden:
             layers += [wrap(nn.Linear(width, h)), activation()]
             width = h
         if minibatch_std:
@@ -132,10 +187,11 @@ class MLPDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check.model_input(x, "x", self.parameters(), f"[n, {self.data_dim}]")
         if x.dim() != 2 or x.shape[1] != self.data_dim:
             raise ValueError(f"x must have shape [n, {self.data_dim}], got {list(x.shape)}")
         if x.shape[0] % self.pack:
-            raise ValueError(f"the batch size ({x.shape[0]}) must be a multiple of pack={self.pack}")
+            raise ValueError(f"x's batch size ({x.shape[0]}) must be a multiple of pack={self.pack}")
         x = x.reshape(x.shape[0] // self.pack, self.pack * self.data_dim)      # [n/m, m·d]
         return self.net(x).squeeze(1)                                           # [n/m]
 
@@ -155,27 +211,51 @@ _BASE_SIZES = {8: 4, 16: 4, 28: 7, 32: 4}   # image_size -> the smallest feature
 
 def _check_image_args(image_size, channels, width) -> tuple[int, int]:
     """Validate the shared arguments; return (base, number of stride-2 layers)."""
-    if type(image_size) is not int or image_size not in _BASE_SIZES:
+    for name, value, accepted in (("image_size", image_size, f"one of {sorted(_BASE_SIZES)}"),
+                                  ("channels", channels, "1 (grey) or 3 (colour)")):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be {accepted} (an int), got {value!r:.80}")
+    if image_size not in _BASE_SIZES:
         raise ValueError(f"image_size must be one of {sorted(_BASE_SIZES)}, got {image_size!r}")
-    if type(channels) is not int or channels not in (1, 3):
+    if channels not in (1, 3):
         raise ValueError(f"channels must be 1 (grey) or 3 (colour), got {channels!r}")
+    image_size, channels = int(image_size), int(channels)
     _check_dim(width, "width")
     base = _BASE_SIZES[image_size]
     return base, (image_size // base).bit_length() - 1
 
 
-def _check_labels(labels: torch.Tensor, n: int, n_classes: int) -> torch.Tensor:
+def _conv_params(in_channels: int, width: int, n_layers: int, base: int, out: int, k: int = 4) -> int:
+    """About the number of weights of a DCGAN chain: ``in_channels`` -> ``width`` doubling
+    ``n_layers - 1`` times, then a ``base`` × ``base`` head of ``out`` channels (an upper
+    estimate, used only to refuse networks that cannot fit in memory)."""
+    c, total = width, in_channels * width * k * base * base
+    for _ in range(n_layers - 1):
+        total += c * 2 * c * k * k + 4 * c
+        c *= 2
+    return total + c * out * max(k, base) ** 2
+
+
+def _check_labels(labels: torch.Tensor, n: int, n_classes: int, device=None) -> torch.Tensor:
     if not isinstance(labels, torch.Tensor) or labels.dtype not in (torch.int64, torch.int32, torch.int16,
                                                                     torch.uint8):
         raise TypeError(f"labels must be an integer tensor of shape [{n}], got {labels!r:.60}")
+    if labels.device.type == "meta":
+        raise ValueError("labels is a meta tensor, which holds no values")
     if labels.shape != (n,):
         raise ValueError(f"labels must have shape [{n}], got {list(labels.shape)}")
+    if device is not None and labels.device != device:
+        raise ValueError(f"labels is on {labels.device} but the model is on {device}; move one of them")
+    if n and bool(((labels < 0) | (labels >= n_classes)).any()):
+        raise ValueError(f"labels must be classes in 0..{n_classes - 1}, got values from "
+                         f"{labels.min().item()} to {labels.max().item()}")
     return labels.long()
 
 
 def dcgan_init_(module: nn.Module) -> nn.Module:
     """DCGAN's initialisation, in place: convolution and linear weights ~ N(0, 0.02²), batch-norm
     scales ~ N(1, 0.02²), biases 0 (Radford et al., 2016, §4). Returns ``module``."""
+    _check.module(module, "module")
     for m in module.modules():
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -205,9 +285,15 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, latent_dim: int = 32, image_size: int = 8, channels: int = 1, width: int = 64,
                  batch_norm: bool = True):
-        super().__init__()
         base, n_up = _check_image_args(image_size, channels, width)
-        self.latent_dim = _check_dim(latent_dim, "latent_dim")
+        latent = _check_dim(latent_dim, "latent_dim")
+        _check.boolean(batch_norm, "batch_norm")
+        extra = getattr(self, "n_classes", 0)   # set by the conditional subclass before this
+        _check_memory(_conv_params(latent + extra, width, n_up, base, channels),
+                      f"{type(self).__name__}(latent_dim={latent_dim}, width={width}"
+                      + (f", n_classes={extra}" if extra else "") + ")")
+        super().__init__()
+        self.latent_dim = latent
         self.image_size, self.channels, self.width = image_size, channels, width
         self.net = nn.Sequential(*self._layers(self._input_dim(), base, n_up, batch_norm))
         dcgan_init_(self)
@@ -231,7 +317,13 @@ class DCGANGenerator(nn.Module):
     def _device(self) -> torch.device:
         return next(self.parameters()).device
 
+    def _check_sample(self, n, generator) -> None:
+        _check_n(n)
+        _check.generator(generator)
+        _check.memory(n * (self.latent_dim + 2 * self.width * self.image_size ** 2) * 4, f"sample(n={n})")
+
     def _check_z(self, z: torch.Tensor) -> None:
+        _check.model_input(z, "z", self.parameters(), f"[n, {self.latent_dim}]")
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape [n, {self.latent_dim}], got {list(z.shape)}")
 
@@ -243,8 +335,7 @@ class DCGANGenerator(nn.Module):
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Draw ``n`` images G(z), z ~ N(0, I), on the model's device: ``[n, c, s, s]``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        self._check_sample(n, generator)
         return self(latent_noise(n, self.latent_dim, self._device(), generator))
 
 
@@ -262,8 +353,13 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, image_size: int = 8, channels: int = 1, width: int = 64,
                  batch_norm: bool = True, spectral_norm: bool = False):
-        super().__init__()
         base, n_down = _check_image_args(image_size, channels, width)
+        _check.boolean(batch_norm, "batch_norm")
+        _check.boolean(spectral_norm, "spectral_norm")
+        extra = getattr(self, "n_classes", 0)   # set by the conditional subclasses before this
+        _check_memory(_conv_params(channels + extra, width, n_down, base, 1 + extra),
+                      f"{type(self).__name__}(width={width}" + (f", n_classes={extra}" if extra else "") + ")")
+        super().__init__()
         self.image_size, self.channels, self.width = image_size, channels, width
         wrap = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
         layers: list[nn.Module] = [wrap(nn.Conv2d(self._input_channels(), width, 4, 2, 1)),
@@ -285,6 +381,7 @@ class DCGANDiscriminator(nn.Module):
 
     def _check_x(self, x: torch.Tensor) -> None:
         shape = [self.channels, self.image_size, self.image_size]
+        _check.model_input(x, "x", self.parameters(), f"[n, {', '.join(map(str, shape))}]")
         if x.dim() != 4 or list(x.shape[1:]) != shape:
             raise ValueError(f"x must have shape [n, {', '.join(map(str, shape))}], got {list(x.shape)}")
 
@@ -313,16 +410,18 @@ class ConditionalDCGANGenerator(DCGANGenerator):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         self._check_z(z)
-        labels = _check_labels(labels, z.shape[0], self.n_classes)
+        labels = _check_labels(labels, z.shape[0], self.n_classes, z.device)
         y = nn.functional.one_hot(labels, self.n_classes).to(z.dtype)          # [n, K]
         return self.net(torch.cat([z, y], dim=1)[:, :, None, None])             # [n, c, s, s]
 
     def sample(self, n: int, labels, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` images G(z, y), z ~ N(0, I); ``labels`` is a class (int) or int64 ``[n]``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
+        self._check_sample(n, generator)
         device = self._device()
-        if isinstance(labels, int) and not isinstance(labels, bool):
+        if isinstance(labels, bool):
+            raise TypeError(f"labels must be a class (an int) or an integer tensor of shape [{n}], "
+                            f"got {labels!r}")
+        if isinstance(labels, int):
             if not 0 <= labels < self.n_classes:
                 raise ValueError(f"labels must be a class in 0..{self.n_classes - 1}, got {labels}")
             labels = torch.full((n,), labels, dtype=torch.int64)
@@ -349,7 +448,7 @@ class ConditionalDCGANDiscriminator(DCGANDiscriminator):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         self._check_x(x)
-        labels = _check_labels(labels, x.shape[0], self.n_classes)
+        labels = _check_labels(labels, x.shape[0], self.n_classes, x.device)
         y = nn.functional.one_hot(labels, self.n_classes).to(x.dtype)          # [n, K]
         y = y[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])          # [n, K, s, s]
         return self.head(self.features(torch.cat([x, y], dim=1))).flatten()     # [n]
@@ -388,6 +487,6 @@ class ACGANDiscriminator(DCGANDiscriminator):
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> ACGANOutput:
         self._check_x(x)
-        labels = _check_labels(labels, x.shape[0], self.n_classes)
+        labels = _check_labels(labels, x.shape[0], self.n_classes, x.device)
         h = self.features(x)                                                    # [n, c, base, base]
         return ACGANOutput(self.head(h).flatten(), self.class_head(h).flatten(1), labels)

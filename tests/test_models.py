@@ -62,10 +62,10 @@ def test_minibatch_std_feature_sees_the_batch_spread():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: gt.MLPGenerator(0, 2), "latent_dim must be a positive integer"),
+    (lambda: gt.MLPGenerator(0, 2), "latent_dim must be an integer >= 1"),
     (lambda: gt.MLPGenerator(2, 2, hidden=()), "hidden must be a non-empty sequence"),
     (lambda: gt.MLPDiscriminator(2, hidden=(8, -1)), "hidden must be"),
-    (lambda: gt.MLPDiscriminator(2, pack=0), "pack must be a positive integer"),
+    (lambda: gt.MLPDiscriminator(2, pack=0), "pack must be an integer >= 1"),
 ])
 def test_bad_construction_raises(make, message):
     with pytest.raises(ValueError, match=message):
@@ -78,5 +78,5 @@ def test_bad_inputs_raise():
         G(torch.randn(4, 3))
     with pytest.raises(ValueError, match=r"x must have shape \[n, 3\]"):
         D(torch.randn(4, 2))
-    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+    with pytest.raises(ValueError, match="n must be an integer >= 0"):
         G.sample(-1)

@@ -97,16 +97,16 @@ def test_sample_is_reproducible_and_unconditional_models_ignore_labels():
     assert torch.equal(D(a, labels), D(a))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(image_size=64), "image_size must be one of"),
-    (dict(image_size=8.0), "image_size must be one of"),
-    (dict(channels=2), "channels must be 1"),
-    (dict(width=0), "width must be a positive integer"),
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(image_size=64), ValueError, "image_size must be one of"),
+    (dict(image_size=8.0), TypeError, "image_size must be one of"),
+    (dict(channels=2), ValueError, "channels must be 1"),
+    (dict(width=0), ValueError, "width must be an integer >= 1"),
 ])
-def test_bad_architecture_arguments_raise(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_architecture_arguments_raise(kwargs, error, message):
+    with pytest.raises(error, match=message):
         gt.DCGANGenerator(**kwargs)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         gt.DCGANDiscriminator(**kwargs)
 
 
@@ -116,9 +116,9 @@ def test_bad_inputs_raise_with_the_expected_shape():
         G(torch.randn(3, 9))
     with pytest.raises(ValueError, match=r"x must have shape \[n, 1, 8, 8\]"):
         D(torch.randn(3, 1, 16, 16))
-    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+    with pytest.raises(ValueError, match="n must be an integer >= 0"):
         G.sample(-1)
-    with pytest.raises(ValueError, match="latent_dim must be a positive integer"):
+    with pytest.raises(ValueError, match="latent_dim must be an integer >= 1"):
         gt.DCGANGenerator(latent_dim=0)
 
 
