@@ -45,10 +45,18 @@ def _weight_matrix(layer) -> Tensor:
     if not isinstance(layer, Tensor):
         raise TypeError(f"layer must be a tensor or a module with a .weight tensor, "
                         f"got {type(layer).__name__}")
+    if layer.device.type == "meta":
+        raise ValueError("layer's weight is a meta tensor, which holds no values")
+    if not layer.is_floating_point():
+        raise TypeError(f"layer's weight must be a floating-point tensor, got dtype {layer.dtype}")
     if layer.dim() < 2 or layer.numel() == 0:
-        raise ValueError(f"a weight must have at least 2 dimensions and no empty one, "
+        raise ValueError(f"layer: a weight must have at least 2 dimensions and no empty one, "
                          f"got shape {list(layer.shape)}")
-    return layer.detach().flatten(1).double()                                   # [out, in·...]
+    _check.memory(layer.numel() * 8 * 3, f"layer of shape {list(layer.shape)} in float64")
+    W = layer.detach().flatten(1).double()
+    if not bool(torch.isfinite(W).all()):
+        raise ValueError("layer's weight holds NaN or infinite values; its spectral norm is undefined")
+    return W                                   # [out, in·...]
 
 
 def spectral_norm(layer) -> float:
@@ -75,8 +83,11 @@ def power_iteration(layer, n_iter: int = 20, generator: torch.Generator | None =
     singular direction by :math:`O((\sigma_2/\sigma_1)^{2k})`, and the estimate, a Rayleigh
     quotient, is off σ₁ by the square of that, :math:`O((\sigma_2/\sigma_1)^{4k})`. Chapter 4 compares it with :func:`spectral_norm`.
     """
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 1:
-        raise ValueError(f"n_iter must be a positive integer, got {n_iter!r}")
+    _check.integer(n_iter, "n_iter", low=1)
+    _check.generator(generator)
+    if generator is not None and generator.device.type != "cpu":
+        raise ValueError(f"generator must be a CPU torch.Generator (the draw is made on the CPU), "
+                         f"got one on {generator.device}")
     W = _weight_matrix(layer)                                                   # [m, n]
     u = torch.randn(W.shape[0], generator=generator, dtype=torch.float64)       # [m]
     u = u / u.norm()
@@ -133,8 +144,7 @@ def lipschitz_upper_bound(network: nn.Module) -> float:
     bound would not hold, or not be computed, for it. The bound is often loose by orders of
     magnitude for a trained network (chapter 4 measures by how much).
     """
-    if not isinstance(network, nn.Module):
-        raise TypeError(f"network must be an nn.Module, got {type(network).__name__}")
+    _check.module(network, "network")
     bound = 1.0
     for module in _layers(network):
         if isinstance(module, nn.Linear):
@@ -150,17 +160,27 @@ def lipschitz_upper_bound(network: nn.Module) -> float:
     return bound
 
 
+def _check_points(points, name: str) -> None:
+    """A floating tensor of shape [n, ...] with n >= 1 and at least 2 dimensions (metadata only)."""
+    if not isinstance(points, Tensor):
+        raise TypeError(f"{name} must be a tensor of shape [n, ...], got {type(points).__name__}")
+    if points.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor, which holds no values")
+    if not points.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {points.dtype}")
+    if points.dim() < 2 or points.shape[0] == 0:
+        raise ValueError(f"{name} must be a tensor of shape [n, ...] with n >= 1, got "
+                         f"{list(points.shape)}")
+
+
 def gradient_norms(critic: nn.Module, points: Tensor) -> Tensor:
     r"""The norm :math:`\lVert \nabla_x f(x) \rVert_2` of the critic's input gradient at every
     point of ``points`` (shape ``[n, ...]``, one norm per sample), as a float64 tensor ``[n]``.
 
     Each row's score depends only on that row (true for every critic in gantext except those
     with the minibatch feature or packing, whose gradients mix the rows)."""
-    if not isinstance(critic, nn.Module):
-        raise TypeError(f"critic must be an nn.Module, got {type(critic).__name__}")
-    if not isinstance(points, Tensor) or points.dim() < 2 or points.shape[0] == 0:
-        raise ValueError(f"points must be a tensor of shape [n, ...] with n >= 1, got "
-                         f"{getattr(points, 'shape', type(points).__name__)}")
+    _check.module(critic, "critic")
+    _check_points(points, "points")
     _check.finite_array(points, "points")
     with torch.enable_grad():
         x = points.detach().requires_grad_(True)
@@ -181,7 +201,15 @@ def lipschitz_estimate(critic: nn.Module, points: Tensor, fake: Tensor | None = 
     For a differentiable f the Lipschitz constant is :math:`\sup_x \lVert \nabla f(x) \rVert`, so
     this never exceeds it, and it approaches it as the points fill the region where the sup is
     attained (for a ReLU network on R¹, a fine grid over a wide interval attains it).
-    Compare with :func:`lipschitz_upper_bound` (chapter 4)."""
+    Compare with :func:`lipschitz_upper_bound` (chapter 4). NaN or infinite samples raise."""
+    _check.module(critic, "critic")
+    _check_points(points, "points")
+    if fake is not None:
+        _check_points(fake, "fake")
+        if fake.shape != points.shape:
+            raise ValueError(f"points (real) and fake must have the same shape [n, ...], got "
+                             f"{list(points.shape)} and {list(fake.shape)}")
+    _check.generator(generator)
     _check.finite_array(points, "points")
     if fake is not None:
         _check.finite_array(fake, "fake")
@@ -203,16 +231,16 @@ def wasserstein_estimate(critic: nn.Module, real: Tensor, fake: Tensor, lipschit
     for the optimal critic. It is the negative of the WGAN critic loss
     (:func:`gantext.losses.wasserstein_d_loss`) divided by K.
     """
-    if not isinstance(critic, nn.Module):
-        raise TypeError(f"critic must be an nn.Module, got {type(critic).__name__}")
+    _check.module(critic, "critic")
     for name, x in (("real", real), ("fake", fake)):
-        if not isinstance(x, Tensor) or x.dim() < 1 or x.shape[0] == 0:
+        _check.tensor(x, name, floating=True, nonempty=False)
+        if x.dim() < 1 or x.shape[0] == 0:
             raise ValueError(f"{name} must be a tensor of shape [n, ...] with n >= 1")
     if real.shape[1:] != fake.shape[1:]:
         raise ValueError(f"real and fake samples must have the same shape, got "
                          f"{list(real.shape[1:])} and {list(fake.shape[1:])}")
-    if isinstance(lipschitz, bool) or not isinstance(lipschitz, (int, float)) or not lipschitz > 0 \
-            or lipschitz == float("inf"):
-        raise ValueError(f"lipschitz must be a finite number > 0, got {lipschitz!r}")
+    _check.number(lipschitz, "lipschitz", low=0, low_open=True)
+    _check.tensor(real, "real", finite=True)
+    _check.tensor(fake, "fake", finite=True)
     gap = critic(real).double().mean() - critic(fake).double().mean()
     return gap.item() / lipschitz

@@ -189,7 +189,7 @@ def test_bad_inputs_raise_clear_errors():
         gt.spectral_norm(nn.ReLU())
     with pytest.raises(TypeError, match="layer must be a tensor or a module"):
         gt.spectral_norm([[1.0, 2.0]])
-    with pytest.raises(ValueError, match="n_iter must be a positive integer"):
+    with pytest.raises(ValueError, match="n_iter must be an integer >= 1"):
         gt.power_iteration(torch.randn(3, 3), n_iter=0)
     with pytest.raises(TypeError, match="network must be an nn.Module"):
         gt.lipschitz_upper_bound(torch.randn(3, 3))

@@ -169,6 +169,31 @@ def test_r1_penalty_is_differentiable_with_respect_to_the_critics_parameters():
     assert critic.a.grad.item() == pytest.approx(2 * 0.5 * x.pow(2).sum(1).mean().item(), rel=1e-12)
 
 
+def test_r1_penalty_fits_fits_penalty_signature_and_ignores_fake():
+    """R1 takes (D, real, fake) like every penalty fit calls, so penalty=gt.r1_penalty works
+    without a lambda; fake does not change the value (R1 looks at real data only)."""
+    x = torch.randn(16, 3, dtype=torch.float64)
+    critic = Quadratic(a=0.7, dtype=torch.float64)
+    alone = gt.r1_penalty(critic, x)
+    with_fake = gt.r1_penalty(critic, x, torch.randn(16, 3, dtype=torch.float64) * 100)
+    assert torch.equal(alone, with_fake)
+    assert len(critic.seen) == 2 and torch.equal(critic.seen[1], x)  # the critic never sees fake
+    assert torch.equal(gt.r1_penalty(critic, real=x, fake=None), alone)
+    with pytest.raises(TypeError, match="fake"):
+        gt.r1_penalty(critic, x, "fake")
+    with pytest.raises(ValueError, match="fake"):
+        gt.r1_penalty(critic, x, torch.zeros(16, 4, dtype=torch.float64))
+
+
+def test_r1_penalty_trains_as_fit_penalty_without_a_lambda():
+    torch.manual_seed(0)
+    G, D = gt.MLPGenerator(2, 2, (8,)), gt.MLPDiscriminator(2, (8,))
+    history = gt.fit(G, D, gt.ring(), config=gt.TrainConfig(steps=3, batch_size=8, progress=False,
+                                                            penalty_weight=1.0),
+                     penalty=gt.r1_penalty)
+    assert len(history.d_loss) == 3 and all(math.isfinite(v) for v in history.d_loss)
+
+
 def test_clip_weights_bounds_every_parameter_and_leaves_the_rest_alone():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
@@ -182,10 +207,12 @@ def test_clip_weights_bounds_every_parameter_and_leaves_the_rest_alone():
         assert (old.abs() > 0.03).any()  # something was clipped: the test exercises the clamp
 
 
-@pytest.mark.parametrize("c", [0, -0.01, 0.0, "0.01", None])
-def test_clip_weights_rejects_non_positive_or_non_numeric_c(c):
+@pytest.mark.parametrize("c, error", [(0, ValueError), (-0.01, ValueError), (0.0, ValueError),
+                                      (float("inf"), ValueError), (float("nan"), ValueError),
+                                      ("0.01", TypeError), (None, TypeError), (True, TypeError)])
+def test_clip_weights_rejects_non_positive_or_non_numeric_c(c, error):
     model = nn.Linear(2, 1)
     before = model.weight.detach().clone()
-    with pytest.raises(ValueError, match="c must be a number > 0"):
+    with pytest.raises(error, match="c must be a finite number > 0"):
         gt.clip_weights_(model, c)
     assert torch.equal(model.weight, before)
