@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from . import _check
+
 __all__ = ["device", "seed", "rng", "training_streams", "save_checkpoint", "load_checkpoint"]
 
 
@@ -64,11 +66,24 @@ def device(spec: str | torch.device = "auto") -> torch.device:
     return resolved
 
 
+def _check_seed(n) -> None:
+    _check.integer(n, "n", low=0, high=2**64 - 1)
+
+
+def _generator_device(spec) -> torch.device:
+    """The device of a random stream: what :func:`device` accepts, named ``device`` in errors."""
+    try:
+        return device(spec)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"device: {err}".replace("spec must be", "must be").replace("spec=", "device=")) \
+            from err
+
+
 def seed(n: int) -> torch.Generator:
     """Seed Python, NumPy and PyTorch (all devices) with ``n``; return a CPU generator seeded
     with ``n`` for code that prefers an explicit :class:`torch.Generator`."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 0 or n >= 2**64:
-        raise ValueError(f"n must be a non-negative integer below 2**64, got {n!r}")
+    _check_seed(n)
+    n = int(n)
     random.seed(n)
     np.random.seed(n % 2**32)
     torch.manual_seed(n)
@@ -81,8 +96,8 @@ def rng(n: int, device: str | torch.device = "cpu") -> torch.Generator:
     ``gt.rng(3)`` is ``torch.Generator().manual_seed(3)``, shorter; the chapters pass such streams
     to every function that draws random numbers, so that a cell gives the same result however
     often and in whatever order the cells before it ran."""
-    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)) or not 0 <= n < 2**64:
-        raise ValueError(f"n must be a non-negative integer below 2**64, got {n!r}")
+    _check_seed(n)
+    device = _generator_device(device)
     return torch.Generator(device=device).manual_seed(int(n))
 
 
@@ -95,8 +110,8 @@ def training_streams(n: int, device: str | torch.device = "cpu") -> tuple[torch.
     replicates, as a mean ± standard error over consecutive seeds assumes. (Seeding the noise with
     ``n`` and the data with ``n + 1`` would give run ``n + 1``'s noise the data stream of run ``n``.)
     """
-    if not isinstance(n, (int, np.integer)) or isinstance(n, (bool, np.bool_)) or not 0 <= n < 2**64:
-        raise ValueError(f"n must be a non-negative integer below 2**64, got {n!r}")
+    _check_seed(n)
+    device = _generator_device(device)
     noise_seq, data_seq = np.random.SeedSequence(int(n)).spawn(2)
     noise = torch.Generator(device=device).manual_seed(int(noise_seq.generate_state(1, np.uint64)[0]))
     data = torch.Generator().manual_seed(int(data_seq.generate_state(1, np.uint64)[0]))
@@ -153,6 +168,8 @@ def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
 
     The file is first written to a temporary file in the same directory and then moved over
     ``path`` with :func:`os.replace`, so a crash mid-write leaves the previous checkpoint intact;
+    the file and then its directory are synced to disk, so the new checkpoint survives a power
+    loss once the function returns;
     Ctrl-C during the write is held until the file is complete. A value that
     :func:`load_checkpoint` could not read back is refused before anything is written;
     temporary files left by a save that was killed are removed; the file gets the permissions
@@ -185,11 +202,27 @@ def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+            _fsync_directory(path.parent)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
     return path
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable: fsync the directory that holds the new entry (POSIX; a no-op
+    where directories cannot be opened, as on Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:     # some file systems refuse fsync on a directory; the file itself is synced
+        pass
+    finally:
+        os.close(fd)
 
 
 def glob_escape(name: str) -> str:
@@ -252,6 +285,18 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device | 
     """Read a checkpoint written by :func:`save_checkpoint` with ``weights_only=True``."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+    if not (map_location is None or isinstance(map_location, (str, torch.device, dict))
+            or callable(map_location)):
+        raise TypeError(f"map_location must be None, a device ('cpu', 'cuda', torch.device), a dict "
+                        f"or a function, as for torch.load; got {type(map_location).__name__}")
+    if isinstance(map_location, (str, torch.device)):
+        try:
+            kind = torch.device(map_location).type
+        except RuntimeError as err:
+            raise ValueError(f"map_location must name a device such as 'cpu' or 'cuda', "
+                             f"got {map_location!r}") from err
+        if kind == "meta":
+            raise ValueError("map_location must be a device that holds values, not 'meta'")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")

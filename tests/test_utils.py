@@ -33,9 +33,10 @@ def test_seed_makes_draws_reproducible_and_returns_a_generator():
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
-def test_seed_rejects_bad_values(bad):
-    with pytest.raises(ValueError, match="n must be a non-negative integer"):
+@pytest.mark.parametrize("bad, error", [(-1, ValueError), (2**64, ValueError), (1.5, TypeError),
+                                        ("3", TypeError), (True, TypeError)])
+def test_seed_rejects_bad_values(bad, error):
+    with pytest.raises(error, match="n must be an integer >= 0"):
         gt.seed(bad)
 
 
@@ -83,3 +84,66 @@ def test_checkpoint_errors(tmp_path):
         gt.save_checkpoint(tmp_path / "x.pt")
     with pytest.raises(FileNotFoundError, match="no checkpoint"):
         gt.load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_save_checkpoint_fsyncs_the_directory_after_the_rename(tmp_path, monkeypatch):
+    """The rename is made durable: after os.replace, the directory holding the checkpoint is
+    opened and fsynced (the file itself is fsynced before the rename)."""
+    import stat
+    events = []
+    real_replace, real_fsync = os.replace, os.fsync
+
+    def replace(src, dst):
+        events.append(("replace", os.path.basename(dst)))
+        return real_replace(src, dst)
+
+    def fsync(fd):
+        mode = os.fstat(fd).st_mode
+        events.append(("fsync", "dir" if stat.S_ISDIR(mode) else "file",
+                       os.path.realpath(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else None))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = gt.save_checkpoint(tmp_path / "sub" / "ckpt.pt", step=3)
+    monkeypatch.undo()
+    kinds = [e[:2] for e in events]
+    assert kinds == [("fsync", "file"), ("replace", "ckpt.pt"), ("fsync", "dir")]
+    if events[-1][2] is not None:
+        assert events[-1][2] == os.path.realpath(path.parent)
+    assert gt.load_checkpoint(path)["step"] == 3
+
+
+def test_save_checkpoint_survives_a_directory_that_refuses_fsync(tmp_path, monkeypatch):
+    """Some file systems refuse fsync on a directory: the checkpoint is still written."""
+    import stat
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(22, "Invalid argument")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    path = gt.save_checkpoint(tmp_path / "ckpt.pt", step=4)
+    monkeypatch.undo()
+    assert gt.load_checkpoint(path)["step"] == 4
+    assert os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+@pytest.mark.parametrize("spec, error", [("meta", ValueError), ("gpu", ValueError), (3, TypeError)])
+def test_rng_and_streams_refuse_devices_that_cannot_draw(spec, error):
+    with pytest.raises(error, match="device"):
+        gt.rng(0, device=spec)
+    with pytest.raises(error, match="device"):
+        gt.training_streams(0, device=spec)
+
+
+def test_load_checkpoint_refuses_a_bad_map_location(tmp_path):
+    path = gt.save_checkpoint(tmp_path / "c.pt", step=1)
+    with pytest.raises(TypeError, match="map_location"):
+        gt.load_checkpoint(path, map_location=3)
+    with pytest.raises(ValueError, match="map_location"):
+        gt.load_checkpoint(path, map_location="meta")
+    with pytest.raises(ValueError, match="map_location"):
+        gt.load_checkpoint(path, map_location="gpu")
