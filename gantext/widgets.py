@@ -15,10 +15,53 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import plot, theory
-from .data import Gaussian1D
+from . import _check, plot, theory
+from .data import Distribution, Gaussian1D
 
 __all__ = ["draw_optimal_discriminator", "optimal_discriminator_gallery", "OptimalDiscriminatorExplorer"]
+
+_MAX_PANELS = 64          # a gallery larger than this is not a figure anyone can read
+_MAX_POINTS = 10**7       # grid points of one panel
+_MEAN_RANGE = (-4.0, 4.0)  # the explorer's sliders
+_STD_RANGE = (0.1, 3.0)
+
+
+def _check_1d(p, name: str) -> None:
+    if not isinstance(p, Distribution):
+        raise TypeError(f"{name} must be a 1-D gantext distribution (such as gt.Gaussian1D), "
+                        f"got {type(p).__name__}")
+    if p.dim != 1:
+        raise ValueError(f"{name} must be a 1-D distribution, got dim {p.dim}")
+
+
+def _check_xs(xs) -> None:
+    """None, or a 1-D increasing grid of at least 2 finite points."""
+    if xs is None:
+        return
+    if isinstance(xs, (str, bytes)):
+        raise TypeError(f"xs must be None or a 1-D grid of numbers, got {xs!r:.80}")
+    try:
+        arr = np.asarray(xs.detach().cpu() if hasattr(xs, "detach") and getattr(xs, "device", None)
+                         is not None and xs.device.type != "meta" else xs)
+    except Exception as err:   # ragged lists, objects that are not arrays
+        raise TypeError(f"xs must be None or a 1-D grid of numbers, got {type(xs).__name__}") from err
+    if getattr(xs, "device", None) is not None and getattr(xs.device, "type", None) == "meta":
+        raise ValueError("xs is a meta tensor, which holds no values")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"xs must be a 1-D grid of real numbers, got dtype {arr.dtype}")
+    if arr.ndim != 1 or arr.size < 2:
+        raise ValueError(f"xs must be a 1-D grid of at least 2 points, got shape {list(arr.shape)}")
+    if arr.size > _MAX_POINTS:
+        raise ValueError(f"xs must have at most {_MAX_POINTS} points, got {arr.size}")
+    _check.finite_array(arr.astype(np.float64), "xs")
+    if np.any(np.diff(arr.astype(np.float64)) <= 0):
+        raise ValueError("xs must be strictly increasing")
+
+
+def _check_ax(ax) -> None:
+    from matplotlib.axes import Axes
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"ax must be None or a matplotlib Axes, got {type(ax).__name__}")
 
 
 def draw_optimal_discriminator(p_data, p_g, *, xs=None, ax=None, title: str | None = None):
@@ -28,8 +71,11 @@ def draw_optimal_discriminator(p_data, p_g, *, xs=None, ax=None, title: str | No
     the line D = ½ where the two densities are equal). ``p_data`` and ``p_g`` are 1-D gantext
     distributions; ``xs`` is the grid (default: 600 points on [−6, 6]). Returns the axes.
     """
-    if p_data.dim != 1 or p_g.dim != 1:
-        raise ValueError(f"p_data and p_g must be 1-D distributions, got dims {p_data.dim} and {p_g.dim}")
+    _check_1d(p_data, "p_data")
+    _check_1d(p_g, "p_g")
+    _check_xs(xs)
+    _check_ax(ax)
+    _check.text(title, "title")
     ax = plt.subplots()[1] if ax is None else ax
     xs = np.linspace(-6.0, 6.0, 600) if xs is None else np.asarray(xs, dtype=np.float64)
     dens_data = p_data.prob(xs).numpy()                                         # [n]
@@ -65,12 +111,25 @@ def _title(p_data, p_g: Gaussian1D) -> str:
 def optimal_discriminator_gallery(p_data, settings: Sequence[tuple[float, float]], *, xs=None,
                                   ncols: int = 2):
     """The static fallback of :class:`OptimalDiscriminatorExplorer`: one panel per
-    ``(mean, std)`` of a Gaussian p_g, each titled with JSD(p_data ‖ p_g). Returns the figure."""
-    settings = [(float(m), float(s)) for m, s in settings]
+    ``(mean, std)`` of a Gaussian p_g, each titled with JSD(p_data ‖ p_g); at most 64 panels
+    and 64 columns. Returns the figure."""
+    _check_1d(p_data, "p_data")
+    if isinstance(settings, (str, bytes)) or not hasattr(settings, "__iter__"):
+        raise TypeError(f"settings must be a sequence of (mean, std) pairs, got {settings!r:.80}")
+    settings = list(settings)
     if not settings:
         raise ValueError("settings must hold at least one (mean, std) pair")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
+    if len(settings) > _MAX_PANELS:
+        raise ValueError(f"settings must hold at most {_MAX_PANELS} (mean, std) pairs (one panel "
+                         f"each), got {len(settings)}")
+    for i, pair in enumerate(settings):
+        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+            raise TypeError(f"settings[{i}] must be a (mean, std) pair, got {pair!r:.80}")
+        _check.number(pair[0], f"settings[{i}] mean")
+        _check.number(pair[1], f"settings[{i}] std", low=0, low_open=True)
+    _check.integer(ncols, "ncols", low=1, high=_MAX_PANELS)
+    _check_xs(xs)
+    settings = [(float(m), float(s)) for m, s in settings]
     nrows = -(-len(settings) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.2 * nrows), squeeze=False)
     for ax, (mean, std) in zip(axes.flat, settings):
@@ -91,10 +150,15 @@ class OptimalDiscriminatorExplorer:
     """
 
     def __init__(self, p_data=None, mean: float = 2.0, std: float = 1.0, *, xs=None):
+        """``mean`` in [−4, 4] and ``std`` in [0.1, 3] (the sliders' ranges; a value outside
+        would be clamped by the slider, so it is refused)."""
+        if p_data is not None:
+            _check_1d(p_data, "p_data")
+        _check.number(mean, "mean", low=_MEAN_RANGE[0], high=_MEAN_RANGE[1])
+        _check.number(std, "std", low=_STD_RANGE[0], high=_STD_RANGE[1])
+        _check_xs(xs)
         import ipywidgets as widgets
         self.p_data = Gaussian1D(0.0, 1.0) if p_data is None else p_data
-        if self.p_data.dim != 1:
-            raise ValueError(f"p_data must be a 1-D distribution, got dim {self.p_data.dim}")
         Gaussian1D(mean, std)  # checks mean and std with a clear error
         self.xs = xs
         style = {"description_width": "initial"}
