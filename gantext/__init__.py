@@ -14,6 +14,7 @@ audit.perturb_seeds(int(_os.environ.get("GANTEXT_AUDIT_RUN", "0")))
 
 from . import data, lipschitz, losses, metrics, models, penalties, plot, theory, train, utils, verify as _verify_module
 from . import widgets
+from . import history, resume, steps
 from . import batched
 from .batched import *  # noqa: F401,F403
 from .data import *  # noqa: F401,F403
@@ -21,7 +22,9 @@ from .lipschitz import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .penalties import *  # noqa: F401,F403
-from .train import *  # noqa: F401,F403
+from .history import History, at_steps, every
+from .steps import TrainingDiverged, d_step, g_step
+from .train import TrainConfig, fit
 from .utils import *  # noqa: F401,F403
 from .verify import count_claims, verify
 

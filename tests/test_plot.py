@@ -63,9 +63,9 @@ def test_vector_field_draws_the_field_and_the_trajectories():
 
 def test_training_curves_smooth_with_a_moving_average():
     history = gt.History()
-    history._append(torch.tensor(1.0), torch.tensor(2.0))
-    history._append(torch.tensor(3.0), torch.tensor(4.0))
-    history._append(torch.tensor(5.0), torch.tensor(6.0))
+    history.append(torch.tensor(1.0), torch.tensor(2.0))
+    history.append(torch.tensor(3.0), torch.tensor(4.0))
+    history.append(torch.tensor(5.0), torch.tensor(6.0))
     ax = gt.plot.training_curves(history, smooth=2)
     smoothed_d = [line for line in ax.lines if line.get_label() == "discriminator loss"][0]
     np.testing.assert_allclose(smoothed_d.get_ydata(), [2.0, 4.0])
