@@ -225,15 +225,16 @@ def _check_image_args(image_size, channels, width) -> tuple[int, int]:
     return base, (image_size // base).bit_length() - 1
 
 
-def _conv_params(in_channels: int, width: int, n_layers: int, base: int, out: int, k: int = 4) -> int:
-    """About the number of weights of a DCGAN chain: ``in_channels`` -> ``width`` doubling
-    ``n_layers - 1`` times, then a ``base`` × ``base`` head of ``out`` channels (an upper
-    estimate, used only to refuse networks that cannot fit in memory)."""
-    c, total = width, in_channels * width * k * base * base
-    for _ in range(n_layers - 1):
-        total += c * 2 * c * k * k + 4 * c
-        c *= 2
-    return total + c * out * max(k, base) ** 2
+def _conv_params(in_channels: int, width: int, n_layers: int, base: int, out: int,
+                 generator: bool) -> int:
+    """The number of weights of a DCGAN network (biases and batch norm left out), used only to
+    refuse networks that cannot fit in memory. ``n_layers`` stride-2 layers; the widest has
+    ``width * 2**(n_layers - 1)`` channels; ``out`` channels come out of the last layer."""
+    widest = width * 2 ** (n_layers - 1)
+    chain = sum((width << i) * (width << (i + 1)) * 16 for i in range(n_layers - 1))
+    if generator:   # z (1×1) -> base×base (widest), halving the channels, -> out channels
+        return in_channels * widest * base * base + chain + width * out * 16
+    return in_channels * width * 16 + chain + widest * out * base * base
 
 
 def _check_labels(labels: torch.Tensor, n: int, n_classes: int, device=None) -> torch.Tensor:
@@ -289,7 +290,7 @@ class DCGANGenerator(nn.Module):
         latent = _check_dim(latent_dim, "latent_dim")
         _check.boolean(batch_norm, "batch_norm")
         extra = getattr(self, "n_classes", 0)   # set by the conditional subclass before this
-        _check_memory(_conv_params(latent + extra, width, n_up, base, channels),
+        _check_memory(_conv_params(latent + extra, width, n_up, base, channels, generator=True),
                       f"{type(self).__name__}(latent_dim={latent_dim}, width={width}"
                       + (f", n_classes={extra}" if extra else "") + ")")
         super().__init__()
@@ -357,7 +358,7 @@ class DCGANDiscriminator(nn.Module):
         _check.boolean(batch_norm, "batch_norm")
         _check.boolean(spectral_norm, "spectral_norm")
         extra = getattr(self, "n_classes", 0)   # set by the conditional subclasses before this
-        _check_memory(_conv_params(channels + extra, width, n_down, base, 1 + extra),
+        _check_memory(_conv_params(channels + extra, width, n_down, base, 1 + extra, generator=False),
                       f"{type(self).__name__}(width={width}" + (f", n_classes={extra}" if extra else "") + ")")
         super().__init__()
         self.image_size, self.channels, self.width = image_size, channels, width

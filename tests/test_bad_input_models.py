@@ -212,3 +212,21 @@ def test_valid_calls_still_work_and_train_mode_forward_changes_batch_norm():
     assert not same(before, snapshot([G]))
     assert KG(torch.zeros(4, 4), torch.tensor([0, 1, 2, 0])).shape == (4, 1, 8, 8)
     assert AD(IMG, LABELS).class_logits.shape == (4, 3)
+
+
+@pytest.mark.parametrize("image_size", [8, 16, 28, 32])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_memory_estimate_counts_the_weights_exactly(image_size, channels):
+    """The size check refuses only networks that cannot fit: its count of weights is exact for
+    every architecture (so no network that fits is refused)."""
+    from gantext.models import _BASE_SIZES, _conv_params, _mlp_params
+    base = _BASE_SIZES[image_size]
+    layers = (image_size // base).bit_length() - 1
+    for width in (4, 8):
+        G = gt.DCGANGenerator(latent_dim=5, image_size=image_size, channels=channels, width=width)
+        D = gt.DCGANDiscriminator(image_size=image_size, channels=channels, width=width)
+        for model, estimate in ((G, _conv_params(5, width, layers, base, channels, generator=True)),
+                                (D, _conv_params(channels, width, layers, base, 1, generator=False))):
+            assert estimate == sum(p.numel() for p in model.parameters() if p.dim() > 1)
+    mlp = gt.MLPGenerator(3, 2, (7, 5), batch_norm=True)
+    assert _mlp_params((3, 7, 5, 2), batch_norm=True) == sum(p.numel() for p in mlp.parameters())
