@@ -125,6 +125,19 @@ def model_input(value, name: str, params, shape: str) -> None:
         raise ValueError(f"{name} is on {value.device} but the model is on {p.device}; move one of them")
 
 
+def passed_on(name: str, fn, *args):
+    """``fn(*args)`` where ``args`` come from the caller's parameter ``name``: a TypeError or
+    ValueError raised by ``fn``'s own checks (a model's ``x must have shape …``) is raised again
+    naming ``name``, so the message says which argument of the caller was refused."""
+    try:
+        return fn(*args)
+    except (TypeError, ValueError) as err:
+        if type(err) in (TypeError, ValueError) and name not in str(err):
+            raise type(err)(f"{name} was refused by {getattr(fn, '__name__', type(fn).__name__)}: "
+                            f"{err}") from err
+        raise
+
+
 def _autocast(device_type: str) -> bool:
     try:
         return torch.is_autocast_enabled(device_type)

@@ -72,6 +72,9 @@ def spectral_norm(layer) -> float:
     return torch.linalg.matrix_norm(_weight_matrix(layer), ord=2).item()
 
 
+_MAX_ITER = 10**5   # the estimate converges geometrically; more passes only take time
+
+
 def power_iteration(layer, n_iter: int = 20, generator: torch.Generator | None = None) -> float:
     r"""Estimate σ₁(W) by ``n_iter`` steps of power iteration, the estimator spectral
     normalisation uses (Miyato et al., 2018, Algorithm 1):
@@ -81,9 +84,10 @@ def power_iteration(layer, n_iter: int = 20, generator: torch.Generator | None =
 
     Starting from a random u, the estimate never exceeds σ₁; after k steps v is off the top
     singular direction by :math:`O((\sigma_2/\sigma_1)^{2k})`, and the estimate, a Rayleigh
-    quotient, is off σ₁ by the square of that, :math:`O((\sigma_2/\sigma_1)^{4k})`. Chapter 4 compares it with :func:`spectral_norm`.
+    quotient, is off σ₁ by the square of that, :math:`O((\sigma_2/\sigma_1)^{4k})`.
+    ``n_iter`` is at most 100,000. Chapter 4 compares it with :func:`spectral_norm`.
     """
-    _check.integer(n_iter, "n_iter", low=1)
+    _check.integer(n_iter, "n_iter", low=1, high=_MAX_ITER)
     _check.generator(generator)
     if generator is not None and generator.device.type != "cpu":
         raise ValueError(f"generator must be a CPU torch.Generator (the draw is made on the CPU), "
@@ -184,7 +188,7 @@ def gradient_norms(critic: nn.Module, points: Tensor) -> Tensor:
     _check.finite_array(points, "points")
     with torch.enable_grad():
         x = points.detach().requires_grad_(True)
-        scores = critic(x)                                                      # [n]
+        scores = _check.passed_on("points", critic, x)                          # [n]
         if scores.numel() != x.shape[0]:
             raise ValueError(f"critic must return one score per sample ({x.shape[0]}), "
                              f"got {scores.numel()}")
@@ -242,5 +246,6 @@ def wasserstein_estimate(critic: nn.Module, real: Tensor, fake: Tensor, lipschit
     _check.number(lipschitz, "lipschitz", low=0, low_open=True)
     _check.tensor(real, "real", finite=True)
     _check.tensor(fake, "fake", finite=True)
-    gap = critic(real).double().mean() - critic(fake).double().mean()
+    gap = _check.passed_on("real", critic, real).double().mean() \
+        - _check.passed_on("fake", critic, fake).double().mean()
     return gap.item() / lipschitz

@@ -30,10 +30,11 @@ def _check_pair(real, fake) -> None:
         raise ValueError(f"real and fake must be on one device, got {real.device} and {fake.device}")
 
 
-def _input_gradient(critic: nn.Module, x: Tensor) -> Tensor:
-    """∇ₓ f(x) for each row of ``x``, kept in the graph so the penalty can be differentiated."""
+def _input_gradient(critic: nn.Module, x: Tensor, name: str) -> Tensor:
+    """∇ₓ f(x) for each row of ``x``, kept in the graph so the penalty can be differentiated;
+    ``name`` is the argument ``x`` comes from, for the critic's errors."""
     x = x.detach().requires_grad_(True)
-    scores = critic(x)
+    scores = _check.passed_on(name, critic, x)
     if not isinstance(scores, Tensor) or scores.numel() != x.shape[0]:
         raise ValueError(f"critic must return one score per sample ({x.shape[0]}), got "
                          f"{list(scores.shape) if isinstance(scores, Tensor) else type(scores).__name__}")
@@ -80,7 +81,7 @@ def gradient_penalty(critic: nn.Module, real: Tensor, fake: Tensor, target: floa
     _check.generator(generator)
     _check.tensor(real, "real", finite=True)
     _check.tensor(fake, "fake", finite=True)
-    grad = _input_gradient(critic, _interpolates(real, fake, generator))       # [n, D]
+    grad = _input_gradient(critic, _interpolates(real, fake, generator), "real and fake")  # [n, D]
     return (grad.norm(dim=1) - target).pow(2).mean()
 
 
@@ -100,7 +101,7 @@ def r1_penalty(critic: nn.Module, real: Tensor, fake: Tensor | None = None) -> T
             raise ValueError(f"fake must have samples of real's shape {list(real.shape[1:])}, "
                              f"got {list(fake.shape)}")
     _check.tensor(real, "real", finite=True)
-    return _input_gradient(critic, real).pow(2).sum(dim=1).mean()
+    return _input_gradient(critic, real, "real").pow(2).sum(dim=1).mean()
 
 
 @torch.no_grad()

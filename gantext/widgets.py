@@ -123,10 +123,14 @@ def optimal_discriminator_gallery(p_data, settings: Sequence[tuple[float, float]
         raise ValueError(f"settings must hold at most {_MAX_PANELS} (mean, std) pairs (one panel "
                          f"each), got {len(settings)}")
     for i, pair in enumerate(settings):
-        if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+        try:
+            mean, std = pair
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"settings[{i}] must be a (mean, std) pair, got {pair!r:.80}") from err
+        if isinstance(pair, (str, bytes)):
             raise TypeError(f"settings[{i}] must be a (mean, std) pair, got {pair!r:.80}")
-        _check.number(pair[0], f"settings[{i}] mean")
-        _check.number(pair[1], f"settings[{i}] std", low=0, low_open=True)
+        _check.number(mean, f"settings[{i}] mean")
+        _check.number(std, f"settings[{i}] std", low=0, low_open=True)
     _check.integer(ncols, "ncols", low=1, high=_MAX_PANELS)
     _check_xs(xs)
     settings = [(float(m), float(s)) for m, s in settings]

@@ -132,6 +132,8 @@ WIDGET_CASES = [
     ("gallery settings str", lambda: W.optimal_discriminator_gallery(P1, "ab"), "settings"),
     ("gallery settings None", lambda: W.optimal_discriminator_gallery(P1, None), "settings"),
     ("gallery settings triple", lambda: W.optimal_discriminator_gallery(P1, [(0, 1, 2)]), "settings"),
+    ("gallery settings tensor", lambda: W.optimal_discriminator_gallery(P1, torch.zeros(3)), "settings"),
+    ("gallery settings numbers", lambda: W.optimal_discriminator_gallery(P1, [1.0, 2.0]), "settings"),
     ("gallery std 0", lambda: W.optimal_discriminator_gallery(P1, [(0, 0)]), "std"),
     ("gallery std -1", lambda: W.optimal_discriminator_gallery(P1, [(0, 1), (0, -1)]), "std"),
     ("gallery mean nan", lambda: W.optimal_discriminator_gallery(P1, [(NAN, 1)]), "mean"),
