@@ -27,7 +27,7 @@ def _scores(x, name: str) -> None:
     """``x`` is a non-empty floating tensor of one score per sample, ``[n]`` (or ``[n, 1]``).
 
     Only metadata is read (no values), so the check costs nothing, works under ``torch.vmap``
-    (the stacked models of :mod:`gantext.batched`) and never synchronises a GPU."""
+    (the stacked models of :mod:`gantext.stacked`) and never synchronises a GPU."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{name} must be a tensor of the discriminator's scores [n], got "
                         f"{type(x).__name__}")

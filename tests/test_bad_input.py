@@ -11,7 +11,6 @@ import pytest
 import torch
 
 import gantext as gt
-from gantext import batched as gb
 
 matplotlib.use("Agg")
 NAN, INF = float("nan"), float("inf")
@@ -20,11 +19,6 @@ META = torch.zeros(4, device="meta")
 
 def _logits(n=8):
     return torch.randn(n)
-
-
-def _stacked(m=2):
-    return gb.stack_models(lambda: gt.MLPGenerator(2, 2, (4,)), lambda: gt.MLPDiscriminator(2, (4,)),
-                           seeds=range(m))
 
 
 class _H:     # a History-like object
@@ -129,81 +123,6 @@ PLOT_CASES = [
     ("row_labels count", lambda: P.image_grid(torch.zeros(4, 1, 8, 8), nrow=2, row_labels=["a"]), "row_labels"),
 ]
 
-G2, D2 = _stacked()
-BATCHED_CASES = [
-    ("StackedLinear weight rank", lambda: gb.StackedLinear(torch.zeros(2, 3), torch.zeros(2, 1, 3)), "weight"),
-    ("StackedLinear bias shape", lambda: gb.StackedLinear(torch.zeros(2, 3, 4), torch.zeros(2, 4)), "bias"),
-    ("StackedLinear int weight", lambda: gb.StackedLinear(torch.zeros(2, 3, 4, dtype=torch.long),
-                                                          torch.zeros(2, 1, 4)), "weight"),
-    ("StackedLinear u without v", lambda: gb.StackedLinear(torch.zeros(2, 3, 4), torch.zeros(2, 1, 4),
-                                                           u=torch.zeros(2, 4)), "u and v"),
-    ("StackedLinear meta", lambda: gb.StackedLinear(torch.zeros(2, 3, 4, device="meta"),
-                                                    torch.zeros(2, 1, 4)), "weight"),
-    ("StackedLinear.stack empty", lambda: gb.StackedLinear.stack([]), "layers"),
-    ("StackedLinear.stack not Linear", lambda: gb.StackedLinear.stack([torch.nn.ReLU()]), "layers"),
-    ("StackedLinear.stack shapes", lambda: gb.StackedLinear.stack([torch.nn.Linear(2, 3), torch.nn.Linear(3, 3)]),
-     "layers"),
-    ("StackedGenerator str", lambda: gb.StackedGenerator("G"), "generators"),
-    ("StackedGenerator empty", lambda: gb.StackedGenerator([]), "generators"),
-    ("StackedGenerator mixed", lambda: gb.StackedGenerator([gt.MLPGenerator(2, 2, (4,)), gt.MLPGenerator(2, 2, (5,))]),
-     "generators"),
-    ("StackedDiscriminator wrong class", lambda: gb.StackedDiscriminator([gt.MLPGenerator()]), "discriminators"),
-    ("G forward str", lambda: G2("z"), "z"),
-    ("G forward shape", lambda: G2(torch.zeros(3, 4, 2)), "z"),
-    ("G forward meta", lambda: G2(torch.zeros(2, 4, 2, device="meta")), "z"),
-    ("G forward float64", lambda: G2(torch.zeros(2, 4, 2, dtype=torch.float64)), "z"),
-    ("G forward int64", lambda: G2(torch.zeros(2, 4, 2, dtype=torch.long)), "z"),
-    ("G sample -1", lambda: G2.sample(-1), "n"),
-    ("G sample huge", lambda: G2.sample(10**14), "sample"),
-    ("G sample generator", lambda: G2.sample(4, generator=3), "generator"),
-    ("D forward meta", lambda: D2(torch.zeros(2, 8, 2, device="meta")), "x"),
-    ("D forward shape", lambda: D2(torch.zeros(2, 8, 3)), "x"),
-    ("D forward float16", lambda: D2(torch.zeros(2, 8, 2, dtype=torch.float16)), "x"),
-    ("stack_models make_g", lambda: gb.stack_models(3, lambda: gt.MLPDiscriminator(), [0]), "make_g"),
-    ("stack_models seeds str", lambda: gb.stack_models(gt.MLPGenerator, gt.MLPDiscriminator, "01"), "seeds"),
-    ("stack_models seed -1", lambda: gb.stack_models(gt.MLPGenerator, gt.MLPDiscriminator, [-1]), "seed"),
-    ("stack_models seed float", lambda: gb.stack_models(gt.MLPGenerator, gt.MLPDiscriminator, [1.5]), "seed"),
-    ("stack_models empty", lambda: gb.stack_models(gt.MLPGenerator, gt.MLPDiscriminator, []), "seeds"),
-    ("StackedAdam empty", lambda: gb.StackedAdam([], 1e-3), "params"),
-    ("StackedAdam tensor", lambda: gb.StackedAdam(torch.zeros(2, 3), 1e-3), "params"),
-    ("StackedAdam betas >= 1", lambda: gb.StackedAdam([torch.zeros(2, 3)], 1e-3, betas=(1.5, 0.999)), "betas"),
-    ("StackedAdam eps < 0", lambda: gb.StackedAdam([torch.zeros(2, 3)], 1e-3, eps=-1), "eps"),
-    ("StackedAdam lr inf", lambda: gb.StackedAdam([torch.zeros(2, 3)], INF), "lr"),
-    ("StackedAdam lr nan", lambda: gb.StackedAdam([torch.zeros(2, 3)], NAN), "lr"),
-    ("StackedAdam lr bool", lambda: gb.StackedAdam([torch.zeros(2, 3)], True), "lr"),
-    ("StackedAdam lr str", lambda: gb.StackedAdam([torch.zeros(2, 3)], "fast"), "lr"),
-    ("StackedAdam lr per model", lambda: gb.StackedAdam([torch.zeros(2, 3)], [1e-3] * 3), "lr"),
-    ("penalty D", lambda: gb.stacked_gradient_penalty("D", torch.zeros(2, 4, 2), torch.zeros(2, 4, 2)), "D"),
-    ("penalty shapes", lambda: gb.stacked_gradient_penalty(D2, torch.zeros(2, 4, 2), torch.zeros(2, 5, 2)), "real and fake"),
-    ("penalty rank", lambda: gb.stacked_gradient_penalty(D2, torch.zeros(4, 2), torch.zeros(4, 2)), "real"),
-    ("penalty empty", lambda: gb.stacked_gradient_penalty(D2, torch.zeros(0, 4, 2), torch.zeros(0, 4, 2)), "real"),
-    ("history log name", lambda: gb.StackedHistory().log(3, [1.0]), "name"),
-    ("history log values", lambda: gb.StackedHistory().log("x", "ab"), "values"),
-    ("unrolled D", lambda: gb.unrolled_logits("D", None, L.non_saturating, None, None, 1), "D"),
-    ("unrolled d_opt", lambda: gb.unrolled_logits(D2, "adam", L.non_saturating, None, None, 1), "d_opt"),
-    ("unrolled steps", lambda: gb.unrolled_logits(D2, gb.StackedAdam(list(D2.parameters()), 1e-3),
-                                                  L.non_saturating, None, None, -1), "steps"),
-    ("unrolled other params", lambda: gb.unrolled_logits(D2, gb.StackedAdam(list(G2.parameters()), 1e-3),
-                                                         L.non_saturating, None, None, 1), "d_opt"),
-    ("fit_stacked G", lambda: gb.fit_stacked("G", D2, gt.ring()), "G and D"),
-    ("fit_stacked data str", lambda: gb.fit_stacked(G2, D2, "ring"), "data"),
-    ("fit_stacked data nan", lambda: gb.fit_stacked(G2, D2, torch.full((8, 2), NAN)), "data"),
-    ("fit_stacked data dim", lambda: gb.fit_stacked(G2, D2, gt.Gaussian1D()), "data"),
-    ("fit_stacked data int", lambda: gb.fit_stacked(G2, D2, torch.zeros(8, 2, dtype=torch.long)), "data"),
-    ("fit_stacked loss", lambda: gb.fit_stacked(G2, D2, gt.ring(), "bce"), "loss"),
-    ("fit_stacked config", lambda: gb.fit_stacked(G2, D2, gt.ring(), config={}), "config"),
-    ("fit_stacked unroll -1", lambda: gb.fit_stacked(G2, D2, gt.ring(), unroll_steps=-1), "unroll_steps"),
-    ("fit_stacked d_lr bool", lambda: gb.fit_stacked(G2, D2, gt.ring(), d_lr=True), "d_lr"),
-    ("fit_stacked d_lr nan", lambda: gb.fit_stacked(G2, D2, gt.ring(), d_lr=NAN), "d_lr"),
-    ("fit_stacked g_lr count", lambda: gb.fit_stacked(G2, D2, gt.ring(), g_lr=[1e-3] * 3), "g_lr"),
-    ("fit_stacked gradient_penalty", lambda: gb.fit_stacked(G2, D2, gt.ring(), gradient_penalty="no"),
-     "gradient_penalty"),
-    ("fit_stacked per_model_streams", lambda: gb.fit_stacked(G2, D2, gt.ring(), per_model_streams=1),
-     "per_model_streams"),
-    ("fit_stacked on_divergence", lambda: gb.fit_stacked(G2, D2, gt.ring(), on_divergence="stop"), "on_divergence"),
-    ("fit_stacked callbacks", lambda: gb.fit_stacked(G2, D2, gt.ring(), callbacks=print), "callbacks"),
-]
-
 TRAIN_CASES = [
     ("config steps str", lambda: gt.TrainConfig(steps="10"), "steps"),
     ("config d_lr bool", lambda: gt.TrainConfig(d_lr=True), "d_lr"),
@@ -267,7 +186,7 @@ DATA_CASES = [
     ("sample n float", lambda: gt.ring().sample(2.5), "n"),
 ]
 
-MODULES = {"losses": LOSS_CASES, "plot": PLOT_CASES, "batched": BATCHED_CASES, "train": TRAIN_CASES,
+MODULES = {"losses": LOSS_CASES, "plot": PLOT_CASES, "train": TRAIN_CASES,
            "data": DATA_CASES}
 ALL = [(module, *case) for module, cases in MODULES.items() for case in cases]
 

@@ -346,19 +346,3 @@ def test_nan_inputs_raise_naming_the_parameter(call, name):
 def test_impossible_sizes_are_refused_with_the_memory_needed(call):
     with pytest.raises(ValueError, match="would need .* of memory; this machine has"):
         call()
-
-
-def test_fit_stacked_marks_diverged_models_and_can_raise():
-    from gantext import batched as gb
-    G, D = gb.stack_models(lambda: gt.MLPGenerator(2, 2, (8,)), lambda: gt.MLPDiscriminator(2, (8,)),
-                           seeds=range(2))
-    config = cfg(steps=12)
-    history = gb.fit_stacked(G, D, gt.ring(), config=config, d_lr=[1e30, 2e-4], g_lr=[1e30, 2e-4])
-    assert history.diverged.tolist() == [True, False]
-    assert history.diverged_at[0] >= 1 and history.diverged_at[1] == 0
-    assert "diverged=1 models" in repr(history)
-    G, D = gb.stack_models(lambda: gt.MLPGenerator(2, 2, (8,)), lambda: gt.MLPDiscriminator(2, (8,)),
-                           seeds=range(2))
-    with pytest.raises(gt.TrainingDiverged, match=r"1 of 2 stacked models diverged .*\(0, "):
-        gb.fit_stacked(G, D, gt.ring(), config=config, d_lr=[1e30, 2e-4], g_lr=[1e30, 2e-4],
-                       on_divergence="raise")
