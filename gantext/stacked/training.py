@@ -3,7 +3,7 @@
 Nothing is shared between the models: each has its own weights, Adam moments, learning rates
 and random streams, so model ``m`` trained with ``config.seed = s`` follows, to float rounding,
 the trajectory of the same network trained alone by :func:`gantext.fit` with seed ``s + m``,
-the gradient penalty and weight clipping included (``tests/test_stacked.py``).
+the gradient penalty and weight clipping included (``tests/test_stacked_training.py``).
 
 Adam is :class:`torch.optim.Adam` (``foreach``), which acts element by element and so keeps
 each model's moments apart; :func:`adam_update` is the same step as a pure function, for the

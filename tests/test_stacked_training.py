@@ -1,4 +1,4 @@
-"""Tests for gantext.stacked: stacked models train exactly as gantext.fit trains each alone."""
+"""Tests for gantext.stacked.training: stacked models train exactly as gantext.fit trains each alone."""
 
 import copy
 from dataclasses import replace
@@ -10,8 +10,8 @@ from torch import nn
 
 import gantext as gt
 from gantext.stacked import (PerModelAdam, StackedDiscriminator, StackedGenerator, StackedLinear,
-                             adam_update, fit_stacked, orthogonal_init_, stack_models,
-                             stacked_gradient_penalty, unrolled_logits)
+                             adam_update, fit_stacked, stack_models, stacked_gradient_penalty,
+                             unrolled_logits)
 
 L = gt.losses
 
@@ -248,25 +248,3 @@ def test_a_diverging_model_is_marked_without_stopping_the_others_or_raises_when_
     with pytest.raises(gt.TrainingDiverged, match=r"1 of 2 stacked models diverged .*\(0, "):
         fit_stacked(G, D, gt.ring(), config=config, d_lr=[1e30, 2e-4], g_lr=[1e30, 2e-4],
                     on_divergence="raise")
-
-
-def test_orthogonal_init_gives_orthogonal_weights_with_the_gain_and_zero_biases():
-    model = orthogonal_init_(gt.MLPDiscriminator(hidden=(32, 32), spectral_norm=True), gain=1.4)
-    for layer in (m for m in model.modules() if isinstance(m, nn.Linear)):
-        w = layer.parametrizations.weight.original                             # [out, in]
-        small = min(w.shape)
-        gram = w @ w.T if w.shape[0] == small else w.T @ w                      # [small, small]
-        torch.testing.assert_close(gram, 1.4 ** 2 * torch.eye(small), atol=1e-4, rtol=0)
-        assert torch.count_nonzero(layer.bias) == 0
-
-
-def test_stacked_models_compute_what_each_model_computes_alone():
-    torch.manual_seed(0)
-    gs = [make_g() for _ in range(3)]
-    ds = [make_d(pack=2, minibatch_std=True)() for _ in range(3)]
-    G, D = StackedGenerator(gs), StackedDiscriminator(ds)
-    z = torch.randn(3, 8, 3)
-    x = G(z)                                                                    # [3, 8, 2]
-    for m in range(3):
-        torch.testing.assert_close(x[m], gs[m](z[m]))
-        torch.testing.assert_close(D(x)[m], ds[m](x[m]))
