@@ -1,130 +1,32 @@
-"""Metrics: how good, and how diverse, are a generator's samples? Everything in float64.
+"""Metrics (chapter 8): how good, and how diverse, are a generator's images? Everything in float64.
 
-Two families: mode coverage on the toy mixtures of chapter 5 (modes captured, fraction of
-high-quality samples, reverse KL over modes) and sample quality on images for chapter 8
-(Fréchet distance and FID, KID, Inception Score, precision/recall, density/coverage, Parzen windows).
+The Fréchet distance and FID, KID, the Inception Score, precision/recall and density/coverage.
+The Parzen-window log-likelihood is :mod:`gantext.parzen`, mode coverage on the toy mixtures of
+chapter 5 is :mod:`gantext.coverage`, and the digits classifier whose features these metrics use
+by default is :mod:`gantext.classifier`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
-from torch import nn
 
 from . import _check
+from .classifier import digits_classifier
 
-__all__: list[str] = ["ModeCoverage", "mode_coverage",
-                     "frechet_distance", "feature_statistics", "fid", "kid", "InceptionScore", "inception_score",
-                     "PrecisionRecall", "precision_recall", "DensityCoverage", "density_coverage",
-                     "ParzenEstimate", "parzen_log_prob",
-                     "parzen_log_likelihood", "DigitsClassifier", "digits_classifier"]
+__all__: list[str] = ["frechet_distance", "feature_statistics", "fid", "kid", "InceptionScore", "inception_score",
+                     "PrecisionRecall", "precision_recall", "DensityCoverage", "density_coverage"]
 
 
-# ---------------------------------------------------------------------------------------------
-# Mode coverage on mixtures of Gaussians (chapter 5)
-# ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ModeCoverage:
-    """How a set of samples covers the modes of a Gaussian mixture (chapter 5).
-
-    ``counts[k]`` is the number of *high-quality* samples assigned to mode ``k``; the three
-    headline numbers of the VEEGAN and PacGAN tables are derived from it.
-    """
-
-    modes_captured: int            # modes with at least one high-quality sample
-    high_quality_fraction: float   # high-quality samples / all samples, in [0, 1]
-    reverse_kl: float              # KL(histogram of HQ samples over modes ‖ uniform), nats; NaN if no HQ sample
-    counts: tuple[int, ...]        # high-quality samples per mode
-    n_samples: int                 # samples evaluated
-
-    @property
-    def n_modes(self) -> int:
-        return len(self.counts)
-
-
-def _cpu_tensor(x) -> torch.Tensor:
-    return x.detach().cpu() if isinstance(x, torch.Tensor) else torch.as_tensor(x)
-
-
-def mode_coverage(samples, means, std, threshold: float = 3.0) -> ModeCoverage:
-    r"""Modes captured, fraction of high-quality samples and reverse KL over modes (chapter 5).
-
-    The protocol of Srivastava et al. (2017, VEEGAN) and Lin et al. (2018, PacGAN), computed in
-    float64:
-
-    1. each sample is assigned to its nearest mean, distances measured in units of that mode's
-       standard deviation (with one ``std`` for all modes this is the nearest mean in the
-       Euclidean sense);
-    2. it is *high quality* when that distance is below ``threshold`` standard deviations;
-    3. a mode is *captured* when at least one high-quality sample is assigned to it;
-    4. the histogram :math:`\hat p_k = n_k / \sum_j n_j` of the **high-quality** samples over the
-       :math:`K` modes is compared with the uniform distribution of the data's mode weights,
-
-       .. math:: \mathrm{KL}(\hat p \,\|\, u) = \sum_{k:\,\hat p_k > 0} \hat p_k \log (K \hat p_k)
-                 = \log K - H(\hat p),
-
-       the *reverse* KL because the model's distribution comes first. It is 0 for a perfectly
-       balanced generator and :math:`\log K` for one that puts every good sample on one mode.
-
-    Only high-quality samples enter the histogram, as in PacGAN's published code (its
-    ``MetricLogger`` counts a sample for its nearest mode only when it lies within the
-    threshold); a sample far from every mode says nothing about which mode it belongs to.
-    When no sample is high quality the histogram is undefined and ``reverse_kl`` is NaN.
-
-    ``samples``: ``[n, d]``; ``means``: ``[K, d]``; ``std``: one positive number or one per mode.
-    A perfect sampler of a 2-D mixture scores :math:`1 - e^{-9/2} \approx 98.9\,\%` high quality at
-    the default threshold (the probability mass of the 3-standard-deviation disc).
-    """
-    x, mu = _cpu_tensor(samples), _cpu_tensor(means)
-    if mu.dim() != 2 or mu.shape[0] == 0:
-        raise ValueError(f"means must have shape [K, d] with K >= 1, got {list(mu.shape)}")
-    if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != mu.shape[1]:
-        raise ValueError(f"samples must have shape [n, {mu.shape[1]}] with n >= 1 (the means' "
-                         f"dimension), got {list(x.shape)}")
-    sigma = _cpu_tensor(std).double()
-    if sigma.dim() == 0:
-        sigma = sigma.expand(mu.shape[0])
-    if sigma.shape != (mu.shape[0],) or not torch.all(torch.isfinite(sigma) & (sigma > 0)):
-        raise ValueError(f"std must be one finite number > 0 or one per mode ({mu.shape[0]}), got {std!r}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
-            or not (math.isfinite(threshold) and threshold > 0):
-        raise ValueError(f"threshold must be a finite number > 0 (standard deviations), got {threshold!r}")
-    x, mu = x.double(), mu.double()   # a NaN or infinite sample (a diverged G) is never high quality
-
-    scaled = torch.cdist(x, mu) / sigma                                         # [n, K] distances in stds
-    distance, nearest = scaled.min(dim=1)                                       # [n], [n]
-    good = distance < threshold                                                 # [n]
-    counts = torch.bincount(nearest[good], minlength=mu.shape[0])               # [K]
-    n_good = int(counts.sum())
-    if n_good:
-        p = counts[counts > 0].double() / n_good                                # [captured]
-        reverse_kl = float((p * (p * mu.shape[0]).log()).sum())
-    else:
-        reverse_kl = math.nan
-    return ModeCoverage(modes_captured=int((counts > 0).sum()),
-                        high_quality_fraction=n_good / x.shape[0],
-                        reverse_kl=reverse_kl,
-                        counts=tuple(int(c) for c in counts),
-                        n_samples=int(x.shape[0]))
-
-
-# ---------------------------------------------------------------------------------------------
-# Sample quality on images (chapter 8)
-# ---------------------------------------------------------------------------------------------
-#
-# Every image metric compares two sets of samples through a feature map: the pixels themselves
-# (Parzen windows), class probabilities (Inception Score) or a classifier's penultimate layer
-# (FID, precision/recall). Where the original papers use Inception-v3 or VGG-16 on ImageNet-sized
-# images, the book uses :func:`digits_classifier`, a small network trained in seconds on the 8×8
-# digits it evaluates. Statistics are computed in float64 on the CPU.
-
-_LOG_2PI_IMAGES = math.log(2 * math.pi)
+# Every metric here compares two sets of samples through a feature map: class probabilities
+# (Inception Score) or a classifier's penultimate layer (FID, KID, precision/recall,
+# density/coverage). Where the original papers use Inception-v3 or VGG-16 on ImageNet-sized
+# images, the book uses :func:`~gantext.classifier.digits_classifier`, a small network trained in
+# seconds on the 8×8 digits it evaluates. Statistics are computed in float64 on the CPU.
 
 
 class InceptionScore(NamedTuple):
@@ -146,14 +48,6 @@ class DensityCoverage(NamedTuple):
 
     density: float   # mean count of real k-NN balls holding a generated sample, over k; about 1 for p_g = p_data
     coverage: float  # fraction of real k-NN balls holding at least one generated sample, in [0, 1]
-
-
-class ParzenEstimate(NamedTuple):
-    """A Parzen-window estimate of the mean test log-likelihood (Goodfellow et al., 2014)."""
-
-    mean: float    # mean log-density of the test points, nats
-    stderr: float  # standard error of that mean over the test points
-    sigma: float   # the kernel width used (chosen on the validation set when one is given)
 
 
 def _float64_matrix(x, name: str) -> torch.Tensor:
@@ -272,7 +166,7 @@ def fid(real, fake, features: Callable | None = None, *, batch_size: int = 500) 
     r"""The Fréchet Inception Distance between two sets of samples (Heusel et al., 2017; chapter 8).
 
     Both sets are mapped through ``features`` (any callable from a batch of samples to a
-    ``[n, k]`` tensor; by default the penultimate layer of :func:`digits_classifier`, which
+    ``[n, k]`` tensor; by default the penultimate layer of :func:`~gantext.classifier.digits_classifier`, which
     expects 8×8 digits ``[n, 1, 8, 8]`` in [−1, 1]), a Gaussian is fitted to each set of features
     (mean and unbiased covariance, float64) and :func:`frechet_distance` between the two is
     returned. Pass ``features=lambda x: x.flatten(1)`` for the distance in pixel space, or
@@ -359,7 +253,7 @@ def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionSc
     ``[n, C]`` (rows summing to 1) or ``logits`` ``[n, C]`` (keyword). As in the original code,
     the samples are cut into ``splits`` consecutive parts, the score is computed on each part and
     the mean and standard deviation over the parts are returned. Computed in float64; with the
-    book's :func:`digits_classifier` as the "Inception" network.
+    book's :func:`~gantext.classifier.digits_classifier` as the "Inception" network.
     """
     if (probs is None) == (logits is None):
         raise ValueError("give exactly one of probs (class probabilities) or logits= (keyword)")
@@ -486,190 +380,3 @@ def density_coverage(real, fake, features: Callable | None = None, *, k: int = 5
         covered |= inside.any(dim=0)
     return DensityCoverage(density=memberships / (k * f_fake.shape[0]),
                            coverage=float(covered.double().mean()))
-
-# --- Parzen windows ---------------------------------------------------------------------------
-
-def _check_sigma(sigma, name: str = "sigma") -> float:
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not (math.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {sigma!r}")
-    return float(sigma)
-
-
-def _parzen_log_probs(c: torch.Tensor, q: torch.Tensor, sigmas: list[float], batch_size: int) -> torch.Tensor:
-    """Parzen log-densities ``[len(sigmas), m]`` of the rows of ``q`` ``[m, d]`` for kernels at the
-    rows of ``c`` ``[N, d]``; each batch of squared distances is computed once for all widths."""
-    n, d = c.shape
-    out = torch.empty(len(sigmas), q.shape[0], dtype=torch.float64)
-    for start in range(0, q.shape[0], batch_size):
-        sq = torch.cdist(q[start:start + batch_size], c).pow(2)                # [b, N]
-        for j, sigma in enumerate(sigmas):
-            constant = math.log(n) + d / 2 * (_LOG_2PI_IMAGES + 2 * math.log(sigma))
-            out[j, start:start + batch_size] = torch.logsumexp(-sq / (2 * sigma**2), dim=1) - constant
-    return out
-
-
-def _check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return batch_size
-
-
-def parzen_log_prob(centres, x, sigma: float, *, batch_size: int = 500) -> torch.Tensor:
-    r"""The log-density of a Gaussian Parzen window at the rows of ``x`` (chapter 8).
-
-    .. math:: \log \hat p(x) = \log \frac1N \sum_{i=1}^N \mathcal N(x;\, c_i, \sigma^2 I)
-             = \operatorname{logsumexp}_i \Bigl(-\frac{\lVert x - c_i\rVert^2}{2\sigma^2}\Bigr)
-               - \log N - \frac d2 \log(2\pi\sigma^2),
-
-    computed with log-sum-exp in float64 so that no density underflows (in 784 dimensions each
-    kernel value is far below the smallest double). ``centres`` ``[N, ...]`` are the kernel
-    centres (a generator's samples), ``x`` ``[m, ...]`` the points to evaluate; both are
-    flattened to vectors of the same dimension ``d``. Returns a float64 tensor ``[m]``.
-    """
-    c = _float64_matrix(centres, "centres")                                     # [N, d]
-    q = _float64_matrix(x, "x")                                                 # [m, d]
-    if c.shape[1] != q.shape[1]:
-        raise ValueError(f"x must have the centres' dimension {c.shape[1]}, got {q.shape[1]}")
-    sigma = _check_sigma(sigma)
-    return _parzen_log_probs(c, q, [sigma], _check_batch_size(batch_size))[0]  # [m]
-
-
-def parzen_log_likelihood(samples, test, *, sigma: float | None = None, validation=None,
-                          sigmas=None, batch_size: int = 500) -> ParzenEstimate:
-    """The Parzen-window log-likelihood protocol of Goodfellow et al. (2014, Table 1; chapter 8).
-
-    A Gaussian Parzen window is centred on the generator's ``samples``; its width is either given
-    (``sigma``) or chosen among ``sigmas`` as the one maximising the mean log-likelihood of a
-    ``validation`` set; the mean log-likelihood of the ``test`` points and its standard error
-    are returned, with the width used. The estimate is in nats, for the data as given (pixels
-    in [−1, 1] here; the published MNIST numbers are for pixels in [0, 1], which differs by
-    ``d·log 2``). Theis et al. (2016) show why the number can mislead: chapter 8.
-    """
-    if (sigma is None) == (sigmas is None):
-        raise ValueError("give either sigma (a fixed kernel width) or sigmas with validation "
-                         "(a grid from which the width is chosen)")
-    if sigmas is not None:
-        if validation is None:
-            raise ValueError("sigmas needs a validation set to choose the width on")
-        try:
-            grid = np.atleast_1d(np.asarray(sigmas, dtype=np.float64)).ravel().tolist()
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"sigmas must be a sequence of kernel widths, got {sigmas!r}") from err
-        grid = [_check_sigma(s, "every entry of sigmas") for s in grid]
-        if not grid:
-            raise ValueError("sigmas must hold at least one kernel width")
-    else:
-        if validation is not None:
-            raise ValueError("validation is used only to choose sigma from sigmas; with a fixed sigma leave it out")
-        grid = [_check_sigma(sigma)]
-    batch_size = _check_batch_size(batch_size)
-    c = _float64_matrix(samples, "samples")                                     # [N, d]
-    t = _float64_matrix(test, "test")                                           # [m, d]
-    if t.shape[1] != c.shape[1]:
-        raise ValueError(f"test must have the samples' dimension {c.shape[1]}, got {t.shape[1]}")
-    if len(grid) > 1 or validation is not None:
-        v = _float64_matrix(validation, "validation")                           # [m_val, d]
-        if v.shape[1] != c.shape[1]:
-            raise ValueError(f"validation must have the samples' dimension {c.shape[1]}, got {v.shape[1]}")
-        scores = _parzen_log_probs(c, v, grid, batch_size).mean(dim=1)          # [len(grid)]
-        grid = [grid[int(scores.argmax())]]
-    log_p = _parzen_log_probs(c, t, grid, batch_size)[0]                        # [m]
-    stderr = float(log_p.std() / math.sqrt(log_p.numel())) if log_p.numel() > 1 else math.nan
-    return ParzenEstimate(mean=float(log_p.mean()), stderr=stderr, sigma=grid[0])
-
-
-# --- The digits classifier: the book's "Inception network" -----------------------------------
-
-class DigitsClassifier(nn.Module):
-    """A small classifier of 8×8 digits whose features stand in for Inception's (chapters 7–8).
-
-    ``forward(x)`` maps images ``[n, 1, 8, 8]`` in [−1, 1] to class logits ``[n, 10]``;
-    ``features(x)`` returns the penultimate layer ``[n, 64]`` before its ReLU (after the ReLU
-    some units are never active, which would make every feature covariance singular), the
-    representation in which :func:`fid` and :func:`precision_recall` compare samples. Inputs are moved to the
-    classifier's device; outputs stay there. Build the trained one with :func:`digits_classifier`.
-    """
-
-    feature_dim = 64
-
-    def __init__(self, hidden: int = 256):
-        super().__init__()
-        self.body = nn.Sequential(nn.Flatten(), nn.Linear(64, hidden), nn.ReLU(),
-                                  nn.Linear(hidden, self.feature_dim))
-        self.head = nn.Sequential(nn.ReLU(), nn.Linear(self.feature_dim, 10))
-        self.test_accuracy = math.nan      # held-out accuracy, set by digits_classifier()
-        self.train_index = torch.zeros(0, dtype=torch.int64)  # rows of load_digits() trained on
-        self.test_index = torch.zeros(0, dtype=torch.int64)   # rows held out
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"x must be a tensor of images [n, 1, 8, 8], got {type(x).__name__}")
-        if x.dim() != 4 or tuple(x.shape[1:]) != (1, 8, 8):
-            raise ValueError(f"x must have shape [n, 1, 8, 8] (8×8 digits in [-1, 1]), got {list(x.shape)}")
-        return self.body(x.to(self.head[1].weight.device, torch.float32))        # [n, 64]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))                                     # [n, 10]
-
-    def extra_repr(self) -> str:
-        return f"test_accuracy={self.test_accuracy:.4f} on {self.test_index.numel()} held-out digits"
-
-
-_CLASSIFIERS: dict[str, DigitsClassifier] = {}
-
-
-def _digits_tensors() -> tuple[torch.Tensor, torch.Tensor]:
-    """scikit-learn's 1,797 digits as images ``[n, 1, 8, 8]`` in [−1, 1] and labels ``[n]``."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    images = torch.as_tensor(bunch.images, dtype=torch.float32)[:, None] / 8 - 1  # [n, 1, 8, 8]
-    return images, torch.as_tensor(bunch.target, dtype=torch.int64)             # [n]
-
-
-def digits_classifier() -> DigitsClassifier:
-    """The trained digits classifier, the book's stand-in for Inception-v3 (chapters 7–8).
-
-    Trained on first use on a fixed split of scikit-learn's 1,797 digits (1,347 for training,
-    450 held out, drawn with seed 0) with Adam for 600 minibatch steps, seed 0; a few seconds on
-    a CPU. The result is cached, so later calls return the same (frozen, evaluation-mode) module
-    at no cost. Its held-out accuracy is ``.test_accuracy`` (about 0.98); ``.train_index`` and
-    ``.test_index`` give the rows of ``sklearn.datasets.load_digits()`` in each part, so that an
-    evaluation can use digits the classifier has not seen.
-    """
-    if "digits" not in _CLASSIFIERS:
-        # One thread: on matrices this small, more threads only add synchronisation (ten times
-        # slower on a loaded 2-core machine), and one thread makes the weights the same on every
-        # machine whatever its thread count.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            _CLASSIFIERS["digits"] = _train_digits_classifier()
-        finally:
-            torch.set_num_threads(threads)
-    return _CLASSIFIERS["digits"]
-
-
-def _train_digits_classifier(steps: int = 600, batch_size: int = 128, lr: float = 3e-3,
-                             seed: int = 0) -> DigitsClassifier:
-    images, labels = _digits_tensors()                                          # [1797, 1, 8, 8], [1797]
-    rng = torch.Generator().manual_seed(seed)
-    order = torch.randperm(images.shape[0], generator=rng)                      # [1797]
-    test_index, train_index = order[:450].sort().values, order[450:].sort().values
-    with torch.random.fork_rng(devices=[]):  # seed the initialisation without touching global state
-        torch.manual_seed(seed)
-        model = DigitsClassifier()
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    x_train, y_train = images[train_index], labels[train_index]                 # [1347, 1, 8, 8], [1347]
-    for _ in range(steps):
-        batch = torch.randint(x_train.shape[0], (batch_size,), generator=rng)   # [b]
-        loss = nn.functional.cross_entropy(model(x_train[batch]), y_train[batch])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    model.eval().requires_grad_(False)
-    with torch.no_grad():
-        predicted = model(images[test_index]).argmax(dim=1)                     # [450]
-    model.test_accuracy = float((predicted == labels[test_index]).double().mean())
-    model.train_index, model.test_index = train_index, test_index
-    return model

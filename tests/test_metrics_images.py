@@ -1,5 +1,5 @@
 """Tests for the image metrics of gantext.metrics (chapter 8): the Fréchet distance and FID, the
-Inception Score, precision/recall, Parzen windows and the digits classifier.
+Inception Score and precision/recall.
 
 References are closed forms or independent implementations: SciPy's general matrix square root
 (``scipy.linalg.sqrtm``), SciPy's entropies and multivariate normal, scikit-learn's nearest
@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
-from scipy.special import logsumexp
-from scipy.stats import entropy, multivariate_normal
+from scipy.stats import entropy
 from sklearn.datasets import load_digits
 from sklearn.neighbors import NearestNeighbors
 
 import gantext as gt
-from gantext.metrics import (digits_classifier, feature_statistics, fid, frechet_distance, inception_score,
-                             parzen_log_likelihood, parzen_log_prob, precision_recall)
+from gantext.classifier import digits_classifier
+from gantext.metrics import feature_statistics, fid, frechet_distance, inception_score, precision_recall
 
 
 def identity(x):
@@ -302,135 +301,3 @@ def test_precision_recall_rejects_bad_k():
         precision_recall(x, torch.randn(20, 2), features=identity, k=5)
     with pytest.raises(ValueError, match="k must be a positive integer"):
         precision_recall(x, x, features=identity, k=0)
-
-
-# =============================================================================================
-# Parzen windows
-# =============================================================================================
-
-def test_parzen_with_one_kernel_is_a_gaussian_log_density():
-    rng = np.random.default_rng(0)
-    centre, x, sigma = rng.standard_normal((1, 7)), rng.standard_normal((20, 7)), 0.7
-    expected = multivariate_normal(mean=centre[0], cov=sigma**2 * np.eye(7)).logpdf(x)
-    np.testing.assert_allclose(parzen_log_prob(centre, x, sigma).numpy(), expected, rtol=1e-12)
-
-
-def test_parzen_is_the_log_of_the_mean_of_gaussian_kernels():
-    rng = np.random.default_rng(1)
-    centres, x, sigma = rng.standard_normal((30, 3)), rng.standard_normal((15, 3)), 0.4
-    per_kernel = np.stack([multivariate_normal(mean=c, cov=sigma**2 * np.eye(3)).logpdf(x) for c in centres])
-    expected = logsumexp(per_kernel, axis=0) - math.log(30)
-    np.testing.assert_allclose(parzen_log_prob(centres, x, sigma, batch_size=4).numpy(), expected, rtol=1e-12)
-
-
-def test_parzen_is_finite_far_below_the_smallest_double_in_784_dimensions():
-    # One kernel at 0, a point at distance 10 with sigma 0.05: the density is e^(-20000 - ...),
-    # which underflows any float, while its logarithm is an ordinary number.
-    d, sigma = 784, 0.05
-    x = torch.zeros(1, d, dtype=torch.float64)
-    x[0, 0] = 10.0
-    expected = -100.0 / (2 * sigma**2) - d / 2 * math.log(2 * math.pi * sigma**2)
-    assert float(parzen_log_prob(torch.zeros(1, d), x, sigma)) == pytest.approx(expected, rel=1e-12)
-
-
-def test_parzen_log_likelihood_reports_mean_standard_error_and_sigma():
-    samples, test = torch.randn(100, 2), torch.randn(40, 2)
-    log_p = parzen_log_prob(samples, test, 0.3).numpy()
-    result = parzen_log_likelihood(samples, test, sigma=0.3)
-    assert result.mean == pytest.approx(log_p.mean(), rel=1e-12)
-    assert result.stderr == pytest.approx(log_p.std(ddof=1) / math.sqrt(40), rel=1e-10)
-    assert result.sigma == 0.3
-
-
-def test_parzen_log_likelihood_chooses_sigma_on_the_validation_set():
-    g = torch.Generator().manual_seed(4)
-    samples, validation, test = (torch.randn(n, 3, generator=g) for n in (300, 200, 100))
-    grid = [0.05, 0.1, 0.2, 0.4, 0.8, 1.6]
-    best = max(grid, key=lambda s: float(parzen_log_prob(samples, validation, s).mean()))
-    result = parzen_log_likelihood(samples, test, validation=validation, sigmas=grid)
-    assert result.sigma == best
-    assert result.mean == pytest.approx(float(parzen_log_prob(samples, test, best).mean()), rel=1e-12)
-
-
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(), "either sigma"),
-    (dict(sigma=0.1, sigmas=[0.1]), "either sigma"),
-    (dict(sigmas=[0.1]), "validation"),
-    (dict(sigma=0.1, validation=torch.zeros(3, 2)), "validation is used only"),
-    (dict(sigma=-1.0), "sigma must be a finite number > 0"),
-    (dict(sigmas=[0.1, 0.0], validation=torch.zeros(3, 2)), "every entry of sigmas"),
-])
-def test_parzen_log_likelihood_rejects_bad_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        parzen_log_likelihood(torch.zeros(5, 2), torch.zeros(4, 2), **kwargs)
-
-
-def test_parzen_rejects_mismatched_dimensions():
-    with pytest.raises(ValueError, match="dimension"):
-        parzen_log_prob(torch.zeros(5, 2), torch.zeros(4, 3), 0.1)
-    with pytest.raises(ValueError, match="test must have the samples' dimension"):
-        parzen_log_likelihood(torch.zeros(5, 2), torch.zeros(4, 3), sigma=0.1)
-    with pytest.raises(ValueError, match="validation must have the samples' dimension"):
-        parzen_log_likelihood(torch.zeros(5, 2), torch.zeros(4, 2), validation=torch.zeros(3, 3), sigmas=[0.1, 1])
-
-
-def test_digits_classifier_training_leaves_the_thread_count_alone():
-    threads = torch.get_num_threads()
-    digits_classifier()
-    assert torch.get_num_threads() == threads
-
-
-# =============================================================================================
-# The digits classifier
-# =============================================================================================
-
-def test_digits_classifier_is_trained_once_and_cached():
-    assert digits_classifier() is digits_classifier()
-    assert gt.digits_classifier is digits_classifier
-
-
-def test_digits_classifier_split_is_a_fixed_partition_of_the_digits():
-    clf = digits_classifier()
-    train, test = clf.train_index, clf.test_index
-    assert (train.numel(), test.numel()) == (1347, 450)
-    assert torch.equal(torch.cat([train, test]).sort().values, torch.arange(1797))
-    expected_test = torch.randperm(1797, generator=torch.Generator().manual_seed(0))[:450].sort().values
-    assert torch.equal(test, expected_test)
-
-
-def test_digits_classifier_accuracy_is_reported_and_high_on_held_out_digits(digits):
-    images, labels = digits
-    clf = digits_classifier()
-    with torch.no_grad():
-        predicted = clf(images[clf.test_index]).argmax(1)
-    accuracy = float((predicted == labels[clf.test_index]).double().mean())
-    assert clf.test_accuracy == pytest.approx(accuracy, abs=1e-12)
-    assert accuracy >= 0.95   # an 8x8-digit MLP reaches about 0.98; below 0.95 training is broken
-    assert f"test_accuracy={accuracy:.4f}" in repr(clf)
-
-
-def test_digits_classifier_shapes_features_and_frozen_parameters(digits):
-    images, _ = digits
-    clf = digits_classifier()
-    x = images[:20]
-    features, logits = clf.features(x), clf(x)
-    assert features.shape == (20, 64) and logits.shape == (20, 10)
-    torch.testing.assert_close(logits, clf.head(features))
-    assert not clf.training
-    assert not any(p.requires_grad for p in clf.parameters())
-
-
-def test_digits_classifier_features_have_a_full_rank_covariance_on_held_out_digits(digits):
-    images, _ = digits
-    clf = digits_classifier()
-    with torch.no_grad():
-        f = clf.features(images[clf.test_index]).double().numpy()              # [450, 64]
-    assert np.linalg.matrix_rank(np.cov(f.T)) == 64
-
-
-def test_digits_classifier_rejects_other_image_shapes():
-    clf = digits_classifier()
-    with pytest.raises(ValueError, match=r"\[n, 1, 8, 8\]"):
-        clf(torch.zeros(3, 1, 16, 16))
-    with pytest.raises(TypeError, match="tensor"):
-        clf.features(np.zeros((3, 1, 8, 8)))

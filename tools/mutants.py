@@ -9,7 +9,7 @@ Mutants are declared in ``tools/mutants/*.toml``, one ``[[mutant]]`` table each:
 
     [[mutant]]
     id = "jsd-without-half"            # unique, short
-    file = "gantext/theory.py"         # the file to change
+    file = "gantext/theory/divergences.py"  # the file to change
     find = "0.5 * (kl(p, m) + kl(q, m))"   # must occur exactly once in that file
     replace = "(kl(p, m) + kl(q, m))"
     chapter = "03-js-divergence"       # the notebook (book/<chapter>.ipynb) that teaches it
@@ -17,8 +17,8 @@ Mutants are declared in ``tools/mutants/*.toml``, one ``[[mutant]]`` table each:
 
 A mutant is *killed* by its chapter when ``pytest --nbval-lax`` over that notebook fails with the
 mutated copy first on ``PYTHONPATH``; it must be, or the chapter has a missing or vacuous check.
-The unit tests that mirror the mutated module (``tests/test_<module>*.py``) are run too and
-reported separately. The results go to
+The unit tests that mirror the mutated module (``tests/test_<module>*.py``; ``test_theory_dynamics*``
+for ``gantext/theory/dynamics.py``) are run too and reported separately. The results go to
 ``tools/mutants/results.json``; the exit status is non-zero when a mutant survives its chapter.
 """
 
@@ -119,8 +119,10 @@ def fingerprint(m: dict, units: bool) -> str:
 
 
 def unit_tests(m: dict) -> list[Path]:
-    """The unit tests of the mutated module: the files that mirror it (tests/test_<module>*.py)."""
-    module = Path(m["file"]).stem
+    """The unit tests of the mutated module: the files that mirror it (tests/test_<module>*.py,
+    where a module in a subpackage is named by its path: gantext/theory/dynamics.py is
+    ``theory_dynamics``)."""
+    module = "_".join(Path(m["file"]).relative_to("gantext").with_suffix("").parts)
     return sorted((ROOT / "tests").glob(f"test_{module}*.py"))
 
 

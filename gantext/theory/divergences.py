@@ -1,15 +1,16 @@
-"""Theory: the closed forms and numerical procedures that make the book's mathematics computable.
+"""Divergences and the optimal discriminator (chapters 2–4), computed exactly where possible.
 
-Two families live here:
+D* and the value function (chapter 2), KL, Jensen–Shannon and total variation (chapter 3) and
+Wasserstein-1 (chapters 3 and 4) between known distributions. Everything is float64 NumPy: these
+are the references that trained models are compared against, so they must be more accurate than
+the models.
 
-* **game dynamics** (chapter 1): the vector fields of the bilinear game ``V(x, y) = xy`` and of the
-  Dirac-GAN (Mescheder et al., 2018), and gradient play on them with simultaneous or alternating
-  steps;
-* **divergences and the optimal discriminator** (chapters 2–4): D*, the value function, KL,
-  Jensen–Shannon, Wasserstein-1 and total variation between known distributions.
-
-Everything is computed in float64 NumPy: these are references that the trained models are
-compared against, so they must be more accurate than the models.
+A *distribution* here is a :class:`gantext.data.Distribution`; quadrature and CDFs
+need a 1-D :class:`~gantext.data.GaussianMixture` (``Gaussian1D`` is one), whose components
+tell us where the mass is. Every divergence returns an :class:`Estimate`: a float that also
+carries the method that produced it and, for Monte Carlo, its standard error. Exact methods
+(closed form, quadrature, sorted samples) are the default; passing ``n_samples=`` asks for a
+Monte Carlo estimate, which works in any dimension.
 """
 
 from __future__ import annotations
@@ -18,92 +19,14 @@ import math
 from typing import Callable
 
 import numpy as np
+import torch
 from scipy import special as _special
+from scipy.optimize import brentq
 
-__all__ = ["bilinear_field", "dirac_gan_field", "gradient_play",
-           "Estimate", "wasserstein1", "optimal_logit", "optimal_discriminator", "value",
-           "kl_divergence", "jensen_shannon", "total_variation", "train_discriminator"]
+from ..data import Distribution, GaussianMixture
 
-VectorField = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-# --------------------------------------------------------------------------------------------
-# Game dynamics (chapter 1)
-# --------------------------------------------------------------------------------------------
-
-def bilinear_field(x, y):
-    r"""The update directions of gradient play on :math:`\min_x \max_y V(x, y) = xy`.
-
-    The minimiser x descends, the maximiser y ascends:
-    :math:`(\dot x, \dot y) = (-\partial_x V, +\partial_y V) = (-y, x)`, a rotation about the
-    unique equilibrium (0, 0). Works elementwise on arrays (for vector-field plots).
-    """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    return -y, x
-
-
-def _sigmoid(t):
-    return 0.5 * (1 + np.tanh(0.5 * t))
-
-
-def dirac_gan_field(theta, psi, gamma: float = 0.0):
-    r"""The update directions of the Dirac-GAN (Mescheder et al., 2018, §2).
-
-    Data δ₀, generator δ_θ, discriminator :math:`D_\psi(x) = \psi x`, value
-    :math:`V(\theta, \psi) = f(\psi\theta) + f(0)` with :math:`f(t) = -\log(1 + e^{-t})`. The
-    generator θ descends V, the discriminator ψ ascends it:
-
-    .. math:: \dot\theta = -f'(\theta\psi)\,\psi, \qquad \dot\psi = f'(\theta\psi)\,\theta - \gamma\psi,
-
-    where :math:`f'(t) = \sigma(-t)` and γ ≥ 0 is the weight of the zero-centred gradient penalty
-    (γ/2)·ψ² (R1: the discriminator's input gradient is ψ). With γ = 0 the continuous flow
-    conserves θ² + ψ²; with γ > 0 it converges to (0, 0).
-    """
-    if gamma < 0:
-        raise ValueError(f"gamma must be >= 0, got {gamma!r}")
-    theta, psi = np.asarray(theta, dtype=np.float64), np.asarray(psi, dtype=np.float64)
-    slope = _sigmoid(-theta * psi)                                              # f'(θψ)
-    return -slope * psi, slope * theta - gamma * psi
-
-
-def gradient_play(field: VectorField, start, lr: float, steps: int, alternating: bool = False) -> np.ndarray:
-    """Run ``steps`` gradient steps of size ``lr`` on a two-player ``field`` from ``start``.
-
-    ``field(u, v)`` returns the update directions ``(du, dv)`` of the first player (the
-    generator) and the second (the discriminator). *Simultaneous* steps move both players from
-    the same point; *alternating* steps move the discriminator first and then the generator
-    against the discriminator's new position, as Algorithm 1 of Goodfellow et al. (2014) does.
-
-    Returns the trajectory, an array of shape ``[steps + 1, 2]`` that starts at ``start``.
-    """
-    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    u, v = np.asarray(start, dtype=np.float64).reshape(2)
-    path = np.empty((steps + 1, 2))
-    path[0] = u, v
-    for t in range(1, steps + 1):
-        if alternating:
-            v = v + lr * field(u, v)[1]
-            u = u + lr * field(u, v)[0]
-        else:
-            du, dv = field(u, v)
-            u, v = u + lr * du, v + lr * dv
-        path[t] = u, v
-    return path
-
-
-# --------------------------------------------------------------------------------------------
-# Divergences and the optimal discriminator (chapters 2–4)
-# --------------------------------------------------------------------------------------------
-#
-# Conventions. A *distribution* is a :class:`gantext.data.Distribution`; quadrature and CDFs
-# need a 1-D :class:`~gantext.data.GaussianMixture` (``Gaussian1D`` is one), whose components
-# tell us where the mass is. Every divergence returns an :class:`Estimate`: a float that also
-# carries the method that produced it and, for Monte Carlo, its standard error. Exact methods
-# (closed form, quadrature, sorted samples) are the default; passing ``n_samples=`` asks for a
-# Monte Carlo estimate, which works in any dimension.
+__all__ = ["Estimate", "wasserstein1", "optimal_logit", "optimal_discriminator", "value",
+           "kl_divergence", "jensen_shannon", "total_variation"]
 
 
 class Estimate(float):
@@ -113,8 +36,9 @@ class Estimate(float):
     value) and carries two attributes:
 
     * ``method``: ``"closed form"``, ``"quadrature"``, ``"sorted samples"`` or ``"monte carlo"``;
-    * ``stderr``: the Monte Carlo standard error, and ``0.0`` for the exact methods (closed forms
-      are exact; quadrature here is accurate to about 1e-9 for Gaussian mixtures).
+    * ``stderr``: the Monte Carlo standard error, and ``0.0`` for the exact methods. Closed forms
+      are exact; quadrature of Gaussian mixtures agrees with the closed forms and with SciPy's
+      adaptive quadrature to about 1e-14, float64 rounding (``tests/test_theory_divergences.py``).
     """
 
     method: str
@@ -132,12 +56,10 @@ class Estimate(float):
 
 
 def _is_mixture_1d(p) -> bool:
-    from .data import GaussianMixture
     return isinstance(p, GaussianMixture) and p.dim == 1
 
 
 def _check_distribution(p, name: str):
-    from .data import Distribution
     if not isinstance(p, Distribution):
         raise TypeError(f"{name} must be a gantext Distribution (e.g. gt.Gaussian1D, gt.GaussianMixture), "
                         f"got {type(p).__name__}")
@@ -171,7 +93,6 @@ def _log_prob(p, x: np.ndarray) -> np.ndarray:
     Gaussian mixtures are evaluated here in NumPy (the same formula as their ``log_prob``, without
     PyTorch's per-call overhead, which dominates quadrature); other distributions through
     their own ``log_prob``."""
-    from .data import GaussianMixture
     if isinstance(p, GaussianMixture):
         x = np.asarray(x, dtype=np.float64).reshape(-1, p.dim)                 # [n, d]
         mu, var = p.means.numpy(), p.stds.numpy() ** 2                          # [K, d], [K]
@@ -179,7 +100,6 @@ def _log_prob(p, x: np.ndarray) -> np.ndarray:
         log_comp = -0.5 * (sq / var + p.dim * (np.log(2 * np.pi) + np.log(var)))  # [n, K]
         with np.errstate(divide="ignore"):  # a zero weight is a component that is never drawn
             return _special.logsumexp(log_comp + np.log(p.weights.numpy()), axis=1)  # [n]
-    import torch
     return p.log_prob(torch.as_tensor(x, dtype=torch.float64)).numpy()
 
 
@@ -221,7 +141,6 @@ def _integrate(f: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> floa
 def _split_at_roots(g: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) -> np.ndarray:
     """Add to ``edges`` the zeros of ``g`` between consecutive edges (where g changes sign), so
     that an integrand with ``|g|`` has its kinks at breakpoints and quadrature stays exact."""
-    from scipy.optimize import brentq
     values = g(edges)
     change = np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) < 0)[0]
     roots = [brentq(lambda t: g(np.array([t]))[0], edges[i], edges[i + 1], xtol=1e-14, rtol=1e-14)
@@ -230,7 +149,6 @@ def _split_at_roots(g: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) ->
 
 
 def _samples_1d(x, name: str) -> np.ndarray:
-    import torch
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu().double().numpy()
     x = np.asarray(x, dtype=np.float64)
@@ -265,11 +183,11 @@ def wasserstein1(p, q) -> Estimate:
 
     ``p`` and ``q`` are either both 1-D Gaussian mixtures (the CDFs are closed-form sums of
     :math:`\Phi`; the integral is done by quadrature split at the points where the CDFs cross,
-    accurate to about 1e-10) or both sample sets of shape ``[n]`` or ``[n, 1]`` (tensors or
-    arrays, sizes may differ; the distance between the empirical measures is exact, from the
-    sorted samples). For d > 1 use POT's ``ot.emd2`` (chapter 4). Arjovsky et al. (2017), §2.
+    accurate to float64 rounding as every quadrature here: see :class:`Estimate`) or both sample
+    sets of shape ``[n]`` or ``[n, 1]`` (tensors or arrays, sizes may differ; the distance between
+    the empirical measures is exact, from the sorted samples). For d > 1 use POT's ``ot.emd2``
+    (chapter 4). Arjovsky et al. (2017), §2.
     """
-    from .data import Distribution
     if isinstance(p, Distribution) or isinstance(q, Distribution):
         _check_pair(p, q)
         _require_quadrature(p, q, "wasserstein1")
@@ -281,7 +199,6 @@ def wasserstein1(p, q) -> Estimate:
 
 def _points_np(p, x) -> np.ndarray:
     """``x`` (tensor, array or list) as float64 NumPy of shape [n, d]; [n] is accepted in 1-D."""
-    import torch
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu().double().numpy()
     x = np.asarray(x, dtype=np.float64)
@@ -326,7 +243,6 @@ def _discriminator_log_probs(D, x: np.ndarray, logits: bool) -> tuple[np.ndarray
 
     ``D`` is called once, without gradients, on a float64 tensor [n, d]; a ``torch.nn.Module``
     receives it in the dtype and on the device of its parameters."""
-    import torch
     inputs = torch.as_tensor(x, dtype=torch.float64)                            # [n, d]
     if isinstance(D, torch.nn.Module):
         param = next(D.parameters(), None)
@@ -402,7 +318,6 @@ def value(D, p_data, p_g, *, logits: bool = False, n_samples: int | None = None,
 
 
 def _is_gaussian(p) -> bool:
-    from .data import GaussianMixture
     return isinstance(p, GaussianMixture) and p.n_modes == 1
 
 
@@ -486,49 +401,3 @@ def total_variation(p, q, *, n_samples: int | None = None, generator=None) -> Es
     x = _draw(p, _check_n_samples(n_samples), generator)
     mean, err = _mean_and_stderr(np.maximum(0.0, -np.expm1(_log_prob(q, x) - _log_prob(p, x))))
     return Estimate(mean, "monte carlo", err)
-
-
-# --------------------------------------------------------------------------------------------
-# Estimating D* by training (chapters 2 and 3)
-# --------------------------------------------------------------------------------------------
-
-def train_discriminator(D, p_data, p_g, *, steps: int = 2000, batch_size: int = 256, lr: float = 1e-3,
-                        seed: int = 0) -> np.ndarray:
-    r"""Train the discriminator ``D`` (a module returning logits) against a *fixed* generator.
-
-    This is the inner maximisation of the GAN game on its own: Adam (β = (0.5, 0.999)) on the cross-entropy loss
-    :math:`-\mathbb E_{p_\mathrm{data}}[\log D] - \mathbb E_{p_g}[\log(1 - D)] = -V(D, G)`, with
-    fresh minibatches of ``batch_size`` real and fake samples per step. ``p_data`` and ``p_g`` are
-    anything with ``sample(n, generator=)`` — a gantext distribution or a generator such as
-    :class:`gantext.models.MLPGenerator` (sampled without gradients, so it stays fixed). Proposition 1
-    says the maximiser is D* (chapter 2), so ``σ(D(x))`` approaches :func:`optimal_discriminator`
-    where the data are, and :func:`value` of the trained D approaches
-    :math:`-\log 4 + 2\,\mathrm{JSD}` from below (chapter 3). Training draws all randomness from
-    ``seed``. Returns the loss at every step, float64 NumPy of shape [steps].
-    """
-    import torch
-    from .losses import bce_d_loss
-    for name, n in (("steps", steps), ("batch_size", batch_size), ("seed", seed)):
-        if isinstance(n, bool) or not isinstance(n, int) or n < (0 if name == "seed" else 1):
-            raise ValueError(f"{name} must be a {'non-negative' if name == 'seed' else 'positive'} integer, got {n!r}")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if not isinstance(D, torch.nn.Module):
-        raise TypeError(f"D must be a torch.nn.Module returning logits, got {type(D).__name__}")
-    for name, dist in (("p_data", p_data), ("p_g", p_g)):
-        if not callable(getattr(dist, "sample", None)):
-            raise TypeError(f"{name} must have a sample(n, generator=) method, got {type(dist).__name__}")
-    param = next(D.parameters())
-    rng = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-    losses = []
-    for _ in range(steps):
-        with torch.no_grad():
-            real = p_data.sample(batch_size, generator=rng).to(param.device, param.dtype)   # [n, d]
-            fake = p_g.sample(batch_size, generator=rng).to(param.device, param.dtype)      # [n, d]
-        loss = bce_d_loss(D(real), D(fake))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        losses.append(loss.detach())
-    return torch.stack(losses).double().cpu().numpy()

@@ -1,4 +1,4 @@
-"""Tests of gantext.theory against closed forms, SciPy quadrature and independent Monte Carlo."""
+"""Tests of gantext.theory.divergences against closed forms, SciPy quadrature and independent Monte Carlo."""
 
 import math
 
@@ -77,6 +77,18 @@ def test_wasserstein1_rejects_bad_input():
         theory.wasserstein1(np.zeros(0), np.zeros(5))
     with pytest.raises(TypeError, match="Distribution"):
         theory.wasserstein1(gt.Gaussian1D(), np.zeros(5))
+
+
+def test_quadrature_is_accurate_to_float64_rounding():
+    # What Estimate's docstring states: against closed forms, every quadrature agrees to ~1e-14.
+    rng = np.random.default_rng(0)
+    for m1, m2, s, s2 in zip(*rng.uniform(-5, 5, (2, 20)), *rng.uniform(0.05, 3, (2, 20))):
+        p, q = gt.Gaussian1D(m1, s), gt.Gaussian1D(m2, s)
+        assert theory.wasserstein1(p, q) == pytest.approx(abs(m1 - m2), abs=1e-13)
+        assert theory.total_variation(p, q) == pytest.approx(2 * st.norm.cdf(abs(m1 - m2) / (2 * s)) - 1, abs=1e-13)
+        as_mixtures = gt.GaussianMixture([m1, m1], s), gt.GaussianMixture([m2, m2], s2)  # no closed form used
+        closed = theory.kl_divergence(p, gt.Gaussian1D(m2, s2))
+        assert theory.kl_divergence(*as_mixtures) == pytest.approx(closed, rel=1e-13, abs=1e-13)
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,88 +316,8 @@ def test_estimate_is_a_float_that_remembers_its_method():
     gt.verify(e, 0.25, atol=1e-12, kind="sanity", claim="an Estimate goes through verify")  # raises if not
 
 
-# --------------------------------------------------------------------------------------------
-# Training a discriminator against a fixed generator
-# --------------------------------------------------------------------------------------------
-
-def test_trained_discriminator_approaches_the_optimum():
-    torch.manual_seed(0)
-    p, q = gt.Gaussian1D(-1.0, 0.7), gt.Gaussian1D(1.0, 0.7)
-    # The log-ratio is linear, so a logistic-regression "network" can represent D* exactly.
-    D = torch.nn.Linear(1, 1)
-    losses = theory.train_discriminator(D, p, q, steps=800, batch_size=512, lr=0.05, seed=0)
-    assert losses.shape == (800,)
-    # ℓ*(x) = log N(x;-1,.49) - log N(x;1,.49) = -4x/0.98: slope -4.0816, intercept 0.
-    assert D.weight.item() == pytest.approx(-4 / 0.98, rel=0.1)
-    assert D.bias.item() == pytest.approx(0.0, abs=0.2)
-    v = theory.value(D, p, q, logits=True)
-    c = theory.value(lambda x: theory.optimal_logit(p, q, x), p, q, logits=True)
-    assert c - 0.01 < v <= c                       # V(D, G) <= C(G) = max_D V, and close to it
-
-
-def test_train_discriminator_rejects_bad_input():
-    p = gt.Gaussian1D()
-    with pytest.raises(ValueError, match="steps"):
-        theory.train_discriminator(torch.nn.Linear(1, 1), p, p, steps=0)
-    with pytest.raises(ValueError, match="lr"):
-        theory.train_discriminator(torch.nn.Linear(1, 1), p, p, lr=-1.0)
-    with pytest.raises(TypeError, match="nn.Module"):
-        theory.train_discriminator(lambda x: x, p, p)
-    with pytest.raises(TypeError, match="sample"):
-        theory.train_discriminator(torch.nn.Linear(1, 1), p, 3.0)
-
-
-# --------------------------------------------------------------------------------------------
-# Game dynamics (chapter 1)
-# --------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("lr", [0.01, 0.1, 0.5])
-def test_simultaneous_steps_on_the_bilinear_game_grow_by_exactly_1_plus_lr_squared(lr):
-    path = theory.gradient_play(theory.bilinear_field, (0.8, -0.3), lr=lr, steps=30)
-    radius2 = (path ** 2).sum(axis=1)
-    np.testing.assert_allclose(radius2[1:] / radius2[:-1], 1 + lr**2, rtol=1e-13)
-
-
-@pytest.mark.parametrize("lr", [0.01, 0.3, 1.5])
-def test_alternating_steps_on_the_bilinear_game_conserve_a_quadratic(lr):
-    # D first: v' = v + η u, then u' = u - η v'. The form u² + v² + η·u·v is invariant.
-    path = theory.gradient_play(theory.bilinear_field, (0.8, -0.3), lr=lr, steps=200, alternating=True)
-    u, v = path[:, 0], path[:, 1]
-    invariant = u**2 + v**2 + lr * u * v
-    np.testing.assert_allclose(invariant, invariant[0], rtol=1e-12)
-
-
-def test_dirac_gan_simultaneous_steps_grow_by_the_local_factor():
-    lr = 0.2
-    path = theory.gradient_play(theory.dirac_gan_field, (1.0, 0.5), lr=lr, steps=50)
-    theta, psi = path[:-1, 0], path[:-1, 1]
-    slope = 1.0 / (1.0 + np.exp(theta * psi))                                   # f'(θψ) = σ(-θψ)
-    r2 = (path ** 2).sum(axis=1)
-    np.testing.assert_allclose(r2[1:] / r2[:-1], 1 + lr**2 * slope**2, rtol=1e-12)
-
-
-def test_dirac_gan_with_r1_penalty_converges_to_the_equilibrium():
-    path = theory.gradient_play(lambda t, p: theory.dirac_gan_field(t, p, gamma=1.0), (1.0, 1.0),
-                                lr=0.1, steps=3000)
-    np.testing.assert_allclose(path[-1], [0.0, 0.0], atol=1e-6)
-    # without the penalty the same run moves away from the equilibrium
-    free = theory.gradient_play(theory.dirac_gan_field, (1.0, 1.0), lr=0.1, steps=3000)
-    assert np.hypot(*free[-1]) > np.hypot(1.0, 1.0)
-
-
-def test_dynamics_reject_bad_input():
-    with pytest.raises(ValueError, match="gamma"):
-        theory.dirac_gan_field(1.0, 1.0, gamma=-0.1)
-    with pytest.raises(ValueError, match="lr"):
-        theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.0, steps=3)
-    with pytest.raises(ValueError, match="steps"):
-        theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=-1)
-    with pytest.raises(ValueError, match="steps"):
-        theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=2.5)
-
-
 @pytest.mark.gpu
-def test_value_and_training_with_a_cuda_discriminator_match_the_cpu():
+def test_value_with_a_cuda_discriminator_matches_the_cpu():
     p, q = gt.Gaussian1D(-1.0, 0.7), gt.Gaussian1D(1.0, 0.7)
     D_cpu = torch.nn.Linear(1, 1)
     D_gpu = torch.nn.Linear(1, 1).cuda()
@@ -393,5 +325,3 @@ def test_value_and_training_with_a_cuda_discriminator_match_the_cpu():
     assert theory.value(D_gpu, p, q, logits=True) == pytest.approx(theory.value(D_cpu, p, q, logits=True), abs=1e-6)
     x = torch.linspace(-2, 2, 5, device="cuda")
     np.testing.assert_allclose(theory.optimal_discriminator(p, q, x), theory.optimal_discriminator(p, q, x.cpu()))
-    losses = theory.train_discriminator(D_gpu, p, q, steps=50, batch_size=64, lr=0.05, seed=0)
-    assert losses.shape == (50,) and np.all(np.isfinite(losses))

@@ -1,4 +1,4 @@
-"""Tests for gantext.metrics."""
+"""Tests for gantext.coverage: the mode-coverage protocol of VEEGAN and PacGAN (chapter 5)."""
 
 import dataclasses
 import math
@@ -9,7 +9,7 @@ import torch
 from scipy.stats import chi2, entropy
 
 import gantext as gt
-from gantext.metrics import mode_coverage
+from gantext.coverage import mode_coverage
 
 # =============================================================================================
 # Mode coverage (chapter 5)
@@ -118,8 +118,3 @@ def test_result_is_frozen():
 def test_bad_input_raises_a_clear_value_error(samples, means, std, threshold, match):
     with pytest.raises(ValueError, match=match):
         mode_coverage(samples, means, std, threshold=threshold)
-
-
-# =============================================================================================
-# (image metrics: tests appended below)
-# =============================================================================================
