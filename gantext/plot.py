@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 __all__ = ["DATA", "GENERATOR", "DISCRIMINATOR", "OPTIMAL", "PALETTE", "use_style",
-           "density_1d", "samples_2d", "vector_field", "training_curves", "to_numpy",
-           "image_grid"]
+           "twin_axis", "legend", "moving_average", "density_1d", "samples_2d", "vector_field",
+           "training_curves", "series", "to_numpy", "image_grid"]
 
 DATA = "#1f5fa8"           # the data distribution p_data
 GENERATOR = "#e07b1a"      # the generator's distribution p_g and its samples
@@ -31,7 +31,7 @@ PALETTE = [DATA, GENERATOR, DISCRIMINATOR, OPTIMAL, "#c0392b", "#7f8c8d", "#b886
 
 def use_style() -> None:
     """Set the book's Matplotlib style: readable sizes, light grids, the book's colour cycle,
-    and SVG-free PNG output at a resolution that stays sharp in the HTML book."""
+    and figures at 110 dpi, a resolution that stays sharp in the HTML book."""
     plt.rcParams.update({
         "figure.figsize": (6.4, 3.6),
         "figure.dpi": 110,
@@ -92,6 +92,50 @@ def _title(title) -> None:
         raise TypeError(f"title must be None or a string, got {type(title).__name__}")
 
 
+def twin_axis(ax, ylabel: str, *, probability: bool = False):
+    """A second y-axis on the right of ``ax``, sharing its x-axis, for a quantity in other units
+    (D(x) over densities, a loss over a distance). It draws no grid of its own (two grids never
+    line up) and shows its spine; ``probability=True`` fixes its range to [0, 1] with a small
+    margin, for a discriminator's output. Returns the new axes; see :func:`legend`."""
+    if not isinstance(ax, matplotlib.axes.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if not isinstance(ylabel, str):
+        raise TypeError(f"ylabel must be a string, got {type(ylabel).__name__}")
+    right = ax.twinx()
+    if probability:
+        right.set_ylim(-0.02, 1.02)
+    right.set_ylabel(ylabel)
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    return right
+
+
+def legend(ax, *others, **kwargs):
+    """One legend on ``ax`` for the labelled lines of ``ax`` and of ``others`` (its
+    :func:`twin_axis`); ``kwargs`` go to Matplotlib's ``legend``. Returns the legend."""
+    for a in (ax, *others):
+        if not isinstance(a, matplotlib.axes.Axes):
+            raise TypeError(f"legend draws on matplotlib Axes, got {type(a).__name__}")
+    handles, labels = [], []
+    for a in (ax, *others):
+        h, l = a.get_legend_handles_labels()
+        handles, labels = handles + h, labels + l
+    return ax.legend(handles, labels, **kwargs)
+
+
+def moving_average(values, window: int) -> np.ndarray:
+    """The mean of each run of ``window`` consecutive ``values``: entry ``i`` averages
+    ``values[i : i + window]``, so it belongs to the step of its last value. Float64
+    ``[n - window + 1]`` for ``n >= window`` values: a noisy loss curve, smoothed as in
+    :func:`training_curves`."""
+    y = to_numpy(values)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D series, got shape {list(y.shape)}")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or not 1 <= window <= y.size:
+        raise ValueError(f"window must be an integer from 1 to the number of values ({y.size}), got {window!r}")
+    return np.convolve(y, np.ones(window) / window, mode="valid")
+
+
 def density_1d(xs, p_data=None, generated=None, discriminator=None, optimal=None, *, ax=None,
                title: str | None = None, bins: int = 60):
     """The picture of Goodfellow et al.'s Figure 1: p_data, p_g and D on one axis.
@@ -125,20 +169,15 @@ def density_1d(xs, p_data=None, generated=None, discriminator=None, optimal=None
     ax.set_xlabel("$x$")
     ax.set_ylabel("density")
     ax.set_xlim(xs_np[0], xs_np[-1])
-    handles, labels = ax.get_legend_handles_labels()
+    twins = []
     if discriminator is not None or optimal is not None:
-        right = ax.twinx()
-        right.set_ylim(-0.02, 1.02)
-        right.set_ylabel("$D(x)$")
-        right.grid(False)
-        right.spines["right"].set_visible(True)
+        right = twin_axis(ax, "$D(x)$", probability=True)
         if discriminator is not None:
             right.plot(xs_np, to_numpy(discriminator).ravel(), color=DISCRIMINATOR, lw=2, label="$D(x)$")
         if optimal is not None:
             right.plot(xs_np, to_numpy(optimal).ravel(), color=OPTIMAL, lw=1.5, ls="--", label="$D^*(x)$")
-        h2, l2 = right.get_legend_handles_labels()
-        handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="upper left")
+        twins.append(right)
+    legend(ax, *twins, loc="upper left")
     if title:
         ax.set_title(title)
     return ax
@@ -234,12 +273,49 @@ def training_curves(history, *, ax=None, smooth: int = 25, title: str | None = N
         steps = np.arange(1, len(y) + 1)
         ax.plot(steps, y, color=colour, alpha=0.2, lw=0.8)
         if smooth > 1 and len(y) >= smooth:
-            kernel = np.ones(smooth) / smooth
-            ax.plot(steps[smooth - 1:], np.convolve(y, kernel, mode="valid"), color=colour, lw=2, label=name)
+            ax.plot(steps[smooth - 1:], moving_average(y, smooth), color=colour, lw=2, label=name)
         else:
             ax.plot(steps, y, color=colour, lw=2, label=name)
     ax.set_xlabel("generator step")
     ax.set_ylabel("loss")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def series(history, names: Sequence[str], *, ax=None, labels: Sequence[str] | None = None,
+           colors=None, styles="-", ylabel: str | None = None, title: str | None = None):
+    """Series that callbacks logged during a run (``history.log(name, value)``), one line per
+    name against the generator step: chapter 4 draws the exact W₁ and a critic's estimate of it
+    this way. ``labels`` name the lines (default: the names); ``colors`` and ``styles`` (Matplotlib
+    format strings such as ``"--"`` or ``"o-"``) are one value for every line or one per name
+    (default colours: the book's palette in order). Call it again on the same ``ax`` to add
+    another run's series."""
+    if not callable(getattr(history, "series", None)):
+        raise TypeError(f"history must be the History returned by gt.fit, got {type(history).__name__}")
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names) or not names:
+        raise TypeError(f"names must be a non-empty sequence of logged series' names, got {names!r:.80}")
+    names = list(names)
+
+    def per_name(value, what: str) -> list:
+        if value is None or isinstance(value, str):
+            return [value] * len(names)
+        value = list(value)
+        if len(value) != len(names):
+            raise ValueError(f"{what} must be one value or one per name ({len(names)}), got {len(value)}")
+        return value
+
+    labels, styles = per_name(names if labels is None else labels, "labels"), per_name(styles, "styles")
+    colors = per_name(PALETTE[:len(names)] if colors is None else colors, "colors")
+    _title(title)
+    ax = _axes(ax)
+    for name, label, colour, style in zip(names, labels, colors, styles):
+        steps, values = history.series(name)
+        ax.plot(steps, values, style, color=colour, lw=1.5, ms=3, label=label)
+    ax.set_xlabel("generator step")
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
     ax.legend()
     if title:
         ax.set_title(title)

@@ -87,17 +87,11 @@ def draw_optimal_discriminator(p_data, p_g, *, xs=None, ax=None, title: str | No
     ax.set_xlim(xs[0], xs[-1])
     ax.set_xlabel("$x$")
     ax.set_ylabel("density")
-    right = ax.twinx()
+    right = plot.twin_axis(ax, "$D^*(x)$", probability=True)
     right.plot(xs, theory.optimal_discriminator(p_data, p_g, xs), color=plot.OPTIMAL, lw=2, ls="--",
                label="$D^*(x)$")
     right.axhline(0.5, color="0.5", lw=0.8, ls=":")
-    right.set_ylim(-0.02, 1.02)
-    right.set_ylabel("$D^*(x)$")
-    right.grid(False)
-    right.spines["right"].set_visible(True)
-    handles, labels = ax.get_legend_handles_labels()
-    h2, l2 = right.get_legend_handles_labels()
-    ax.legend(handles + h2, labels + l2, loc="upper left")
+    plot.legend(ax, right, loc="upper left")
     if title:
         ax.set_title(title)
     return ax

@@ -71,6 +71,47 @@ def test_training_curves_smooth_with_a_moving_average():
     np.testing.assert_allclose(smoothed_d.get_ydata(), [2.0, 4.0])
 
 
+def test_moving_average_is_the_mean_of_each_window():
+    values = np.array([1.0, 3.0, 5.0, 7.0, 20.0])
+    np.testing.assert_allclose(gt.plot.moving_average(values, 2), [2.0, 4.0, 6.0, 13.5])
+    np.testing.assert_allclose(gt.plot.moving_average(values, 5), [7.2])
+    np.testing.assert_allclose(gt.plot.moving_average(values, 1), values)
+    with pytest.raises(ValueError, match="window"):
+        gt.plot.moving_average(values, 6)
+
+
+def test_twin_axis_shares_x_and_one_legend_names_the_lines_of_both():
+    ax = plt.subplots()[1]
+    ax.plot([0, 1], [0, 2], label="left")
+    right = gt.plot.twin_axis(ax, "$D(x)$", probability=True)
+    right.plot([0, 1], [0.2, 0.8], label="right")
+    legend = gt.plot.legend(ax, right, loc="upper left")
+    assert right.get_shared_x_axes().joined(ax, right)
+    assert right.get_ylim() == (-0.02, 1.02) and right.get_ylabel() == "$D(x)$"
+    assert [t.get_text() for t in legend.get_texts()] == ["left", "right"]
+    loss_axis = gt.plot.twin_axis(plt.subplots()[1], "loss")
+    assert loss_axis.get_ylim() != (-0.02, 1.02)
+
+
+def test_series_draws_each_logged_series_against_its_steps():
+    history = gt.History()
+    for step, (w1, gap) in enumerate([(1.0, 0.5), (0.8, 0.6), (0.5, 0.45)]):
+        history.append(torch.tensor(0.0), torch.tensor(0.0))
+        history.log("W1", w1)
+        history.log("gap", gap)
+    ax = gt.plot.series(history, ["W1", "gap"], labels=["exact", "critic"],
+                        colors=[gt.plot.OPTIMAL, gt.plot.DISCRIMINATOR], styles=["-", "o--"], ylabel="distance")
+    exact, critic = ax.lines
+    np.testing.assert_allclose(exact.get_xydata(), [[1, 1.0], [2, 0.8], [3, 0.5]])
+    np.testing.assert_allclose(critic.get_ydata(), [0.5, 0.6, 0.45])
+    assert same_colour(critic.get_color(), gt.plot.DISCRIMINATOR) and critic.get_linestyle() == "--"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["exact", "critic"]
+    with pytest.raises(ValueError, match="labels"):
+        gt.plot.series(history, ["W1", "gap"], labels=["one"])
+    with pytest.raises(KeyError):
+        gt.plot.series(history, ["nothing logged"])
+
+
 def test_to_numpy_handles_tensors_with_grad():
     x = torch.ones(3, requires_grad=True) * 2
     out = gt.plot.to_numpy(x)
