@@ -3,7 +3,7 @@
 A case is ``(label, call, name)`` or ``(label, call, name, watch)``:
 
 * ``call()`` must raise a ``TypeError`` or ``ValueError`` (``FileNotFoundError`` or
-  ``IsADirectoryError`` for a path) whose message contains ``name``, the parameter;
+  ``IsADirectoryError`` for a path) whose message names ``name``, the parameter, as a word;
 * ``watch``, where given, is a function returning the modules (or tensors) that ``call`` could
   change: their state must be bit-identical afterwards, so the error came before any work.
 
@@ -13,6 +13,8 @@ error after the watched state changed); ``tools/bad_input_report.py`` counts the
 """
 
 from __future__ import annotations
+
+import re
 
 import torch
 
@@ -36,6 +38,14 @@ def same(before: list[torch.Tensor], after: list[torch.Tensor]) -> bool:
         for a, b in zip(before, after))
 
 
+def names(message: str, name: str) -> bool:
+    """Whether ``message`` names ``name`` as a word: ``n`` is not found in "an integer", nor
+    ``x`` in "max"; a name ending in ``=`` or ``]`` may be followed by anything."""
+    before = r"(?<![\w.])" if name[:1].isalnum() or name[:1] == "_" else ""
+    after = r"(?!\w)" if name[-1:].isalnum() or name[-1:] == "_" else ""
+    return re.search(before + re.escape(name) + after, message) is not None
+
+
 def outcome(case) -> tuple[str, str]:
     """``(class, message)`` for one case."""
     label, call, name, *rest = case
@@ -46,7 +56,7 @@ def outcome(case) -> tuple[str, str]:
     except CLEAR_ERRORS as err:
         if watch and not same(before, snapshot(watch())):
             return "CHANGED", f"{type(err).__name__} after the state changed: {err}"
-        if name not in str(err):
+        if not names(str(err), name):
             return "PARTIAL", f"{type(err).__name__} not naming {name!r}: {err}"
         return "CLEAR", f"{type(err).__name__}: {err}"
     except Exception as err:   # noqa: BLE001 - the point is to classify any exception

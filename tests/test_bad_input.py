@@ -3,6 +3,7 @@ types, bool for a number, negative/zero, NaN/inf, empty, wrong shape/rank, wrong
 tensors and impossible sizes. Each case must raise a TypeError or ValueError (or
 FileNotFoundError for a path) that names the parameter, before any work is done."""
 
+import inspect
 import math
 
 import matplotlib
@@ -11,6 +12,7 @@ import pytest
 import torch
 
 import gantext as gt
+from bad_input_harness import check
 
 matplotlib.use("Agg")
 NAN, INF = float("nan"), float("inf")
@@ -29,20 +31,23 @@ class _H:     # a History-like object
 L = gt.losses
 LOSS_CASES = []
 for pair in (L.minimax, L.non_saturating, L.wasserstein, L.hinge, L.least_squares):
+    # the parameters' own names (real_logits / real_scores ...), which the errors must name as words
+    real, fake = inspect.signature(pair.d_loss).parameters
+    (g_fake,) = inspect.signature(pair.g_loss).parameters
     LOSS_CASES += [
-        (f"{pair.name}.d_loss str", lambda p=pair: p.d_loss("x", _logits()), "real"),
-        (f"{pair.name}.d_loss None fake", lambda p=pair: p.d_loss(_logits(), None), "fake"),
-        (f"{pair.name}.d_loss list", lambda p=pair: p.d_loss([1.0, 2.0], _logits()), "real"),
-        (f"{pair.name}.d_loss empty", lambda p=pair: p.d_loss(torch.zeros(0), _logits()), "real"),
-        (f"{pair.name}.d_loss rank 0", lambda p=pair: p.d_loss(torch.tensor(1.0), _logits()), "real"),
-        (f"{pair.name}.d_loss [n, 2]", lambda p=pair: p.d_loss(torch.zeros(4, 2), _logits()), "real"),
-        (f"{pair.name}.d_loss int64", lambda p=pair: p.d_loss(_logits(), torch.ones(4, dtype=torch.long)), "fake"),
-        (f"{pair.name}.d_loss meta", lambda p=pair: p.d_loss(META, _logits()), "real"),
-        (f"{pair.name}.g_loss str", lambda p=pair: p.g_loss("x"), "fake"),
-        (f"{pair.name}.g_loss empty", lambda p=pair: p.g_loss(torch.zeros(0)), "fake"),
-        (f"{pair.name}.g_loss rank 3", lambda p=pair: p.g_loss(torch.zeros(2, 2, 2)), "fake"),
-        (f"{pair.name}.g_loss bool dtype", lambda p=pair: p.g_loss(torch.ones(3, dtype=torch.bool)), "fake"),
-        (f"{pair.name}.g_loss meta", lambda p=pair: p.g_loss(META), "fake"),
+        (f"{pair.name}.d_loss str", lambda p=pair: p.d_loss("x", _logits()), real),
+        (f"{pair.name}.d_loss None fake", lambda p=pair: p.d_loss(_logits(), None), fake),
+        (f"{pair.name}.d_loss list", lambda p=pair: p.d_loss([1.0, 2.0], _logits()), real),
+        (f"{pair.name}.d_loss empty", lambda p=pair: p.d_loss(torch.zeros(0), _logits()), real),
+        (f"{pair.name}.d_loss rank 0", lambda p=pair: p.d_loss(torch.tensor(1.0), _logits()), real),
+        (f"{pair.name}.d_loss [n, 2]", lambda p=pair: p.d_loss(torch.zeros(4, 2), _logits()), real),
+        (f"{pair.name}.d_loss int64", lambda p=pair: p.d_loss(_logits(), torch.ones(4, dtype=torch.long)), fake),
+        (f"{pair.name}.d_loss meta", lambda p=pair: p.d_loss(META, _logits()), real),
+        (f"{pair.name}.g_loss str", lambda p=pair: p.g_loss("x"), g_fake),
+        (f"{pair.name}.g_loss empty", lambda p=pair: p.g_loss(torch.zeros(0)), g_fake),
+        (f"{pair.name}.g_loss rank 3", lambda p=pair: p.g_loss(torch.zeros(2, 2, 2)), g_fake),
+        (f"{pair.name}.g_loss bool dtype", lambda p=pair: p.g_loss(torch.ones(3, dtype=torch.bool)), g_fake),
+        (f"{pair.name}.g_loss meta", lambda p=pair: p.g_loss(META), g_fake),
     ]
 
 
@@ -193,10 +198,4 @@ ALL = [(module, *case) for module, cases in MODULES.items() for case in cases]
 
 @pytest.mark.parametrize("module, label, call, name", ALL, ids=[f"{m}: {c}" for m, c, *_ in ALL])
 def test_bad_input_gives_a_clear_error(module, label, call, name):
-    try:
-        with pytest.raises((TypeError, ValueError, FileNotFoundError)) as info:
-            call()
-        assert name in str(info.value), f"the error does not name {name!r}: {info.value}"
-    finally:
-        import matplotlib.pyplot as plt
-        plt.close("all")
+    check((label, call, name))   # a clear error type, naming the parameter as a word
