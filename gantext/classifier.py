@@ -12,13 +12,14 @@ import math
 import torch
 from torch import nn
 
+from . import _check
 from .data import digits
 
 __all__ = ["DigitsClassifier", "digits_classifier"]
 
 
 class DigitsClassifier(nn.Module):
-    """A small classifier of 8×8 digits whose features stand in for Inception's (chapters 7–8).
+    """A small classifier of 8×8 digits whose features stand in for Inception's (chapters 6–8).
 
     ``forward(x)`` maps images ``[n, 1, 8, 8]`` in [−1, 1] to class logits ``[n, 10]``;
     ``features(x)`` returns the penultimate layer ``[n, 64]`` before its ReLU (after the ReLU
@@ -31,6 +32,8 @@ class DigitsClassifier(nn.Module):
     feature_dim = 64
 
     def __init__(self, hidden: int = 256):
+        _check.integer(hidden, "hidden", low=1)
+        _check.memory((64 + 1 + self.feature_dim) * hidden * 4, f"DigitsClassifier(hidden={hidden})")
         super().__init__()
         self.body = nn.Sequential(nn.Flatten(), nn.Linear(64, hidden), nn.ReLU(),
                                   nn.Linear(hidden, self.feature_dim))
@@ -42,6 +45,10 @@ class DigitsClassifier(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a tensor of images [n, 1, 8, 8], got {type(x).__name__}")
+        if x.device.type == "meta":
+            raise ValueError("x is a meta tensor, which holds no values")
+        if x.dtype == torch.bool or x.is_complex():
+            raise TypeError(f"x must hold real pixel values in [-1, 1], got dtype {x.dtype}")
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 8, 8):
             raise ValueError(f"x must have shape [n, 1, 8, 8] (8×8 digits in [-1, 1]), got {list(x.shape)}")
         return self.body(x.to(self.head[1].weight.device, torch.float32))        # [n, 64]
@@ -57,7 +64,7 @@ _CLASSIFIERS: dict[str, DigitsClassifier] = {}
 
 
 def digits_classifier() -> DigitsClassifier:
-    """The trained digits classifier, the book's stand-in for Inception-v3 (chapters 7–8).
+    """The trained digits classifier, the book's stand-in for Inception-v3 (chapters 6–8).
 
     Trained on first use on a fixed split of scikit-learn's 1,797 digits (1,347 for training,
     450 held out, drawn with seed 0) with Adam for 600 minibatch steps, seed 0; a few seconds on
