@@ -307,7 +307,8 @@ def series(history, names: Sequence[str], *, ax=None, labels: Sequence[str] | No
         return value
 
     labels, styles = per_name(names if labels is None else labels, "labels"), per_name(styles, "styles")
-    colors = per_name(PALETTE[:len(names)] if colors is None else colors, "colors")
+    default = [PALETTE[i % len(PALETTE)] for i in range(len(names))]
+    colors = per_name(default if colors is None else colors, "colors")
     _title(title)
     ax = _axes(ax)
     for name, label, colour, style in zip(names, labels, colors, styles):
