@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import torch
 
+from . import _check
+
 __all__ = ["ModeCoverage", "mode_coverage"]
 
 
@@ -34,8 +36,22 @@ class ModeCoverage:
         return len(self.counts)
 
 
-def _cpu_tensor(x) -> torch.Tensor:
-    return x.detach().cpu() if isinstance(x, torch.Tensor) else torch.as_tensor(x)
+def _cpu_tensor(x, name: str) -> torch.Tensor:
+    """``x`` (a tensor on any device, an array, a list or a number) as a CPU tensor of real numbers."""
+    if isinstance(x, torch.Tensor):
+        if x.device.type == "meta":
+            raise ValueError(f"{name} is a meta tensor, which holds no values")
+        x = x.detach().cpu()
+    elif x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}")
+    else:
+        try:
+            x = torch.as_tensor(x)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}") from err
+    if x.dtype == torch.bool or x.is_complex():
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
+    return x
 
 
 def mode_coverage(samples, means, std, threshold: float = 3.0) -> ModeCoverage:
@@ -61,27 +77,33 @@ def mode_coverage(samples, means, std, threshold: float = 3.0) -> ModeCoverage:
     Only high-quality samples enter the histogram, as in PacGAN's published code (its
     ``MetricLogger`` counts a sample for its nearest mode only when it lies within the
     threshold); a sample far from every mode says nothing about which mode it belongs to.
-    When no sample is high quality the histogram is undefined and ``reverse_kl`` is NaN.
+    When no sample is high quality the histogram is undefined and ``reverse_kl`` is NaN. NaN or
+    infinite samples (a diverged generator) raise: such a run has no score
+    (:func:`gantext.mode_collapse.table` marks it diverged instead).
 
     ``samples``: ``[n, d]``; ``means``: ``[K, d]``; ``std``: one positive number or one per mode.
     A perfect sampler of a 2-D mixture scores :math:`1 - e^{-9/2} \approx 98.9\,\%` high quality at
     the default threshold (the probability mass of the 3-standard-deviation disc).
     """
-    x, mu = _cpu_tensor(samples), _cpu_tensor(means)
+    x, mu = _cpu_tensor(samples, "samples"), _cpu_tensor(means, "means")
     if mu.dim() != 2 or mu.shape[0] == 0:
         raise ValueError(f"means must have shape [K, d] with K >= 1, got {list(mu.shape)}")
     if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != mu.shape[1]:
         raise ValueError(f"samples must have shape [n, {mu.shape[1]}] with n >= 1 (the means' "
                          f"dimension), got {list(x.shape)}")
-    sigma = _cpu_tensor(std).double()
+    sigma = _cpu_tensor(std, "std").double()
     if sigma.dim() == 0:
         sigma = sigma.expand(mu.shape[0])
     if sigma.shape != (mu.shape[0],) or not torch.all(torch.isfinite(sigma) & (sigma > 0)):
         raise ValueError(f"std must be one finite number > 0 or one per mode ({mu.shape[0]}), got {std!r}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
-            or not (math.isfinite(threshold) and threshold > 0):
-        raise ValueError(f"threshold must be a finite number > 0 (standard deviations), got {threshold!r}")
-    x, mu = x.double(), mu.double()   # a NaN or infinite sample (a diverged G) is never high quality
+    _check.number(threshold, "threshold", low=0, low_open=True)
+    if not bool(torch.isfinite(mu).all()):
+        raise ValueError("means holds NaN or infinite values; every value must be finite")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("samples holds NaN or infinite values (a diverged generator?): such samples "
+                         "have no mode coverage; gt.mode_collapse.table marks the run diverged")
+    _check.memory(x.shape[0] * mu.shape[0] * 8 * 3, f"distances of {x.shape[0]} samples to {mu.shape[0]} means")
+    x, mu = x.double(), mu.double()
 
     scaled = torch.cdist(x, mu) / sigma                                         # [n, K] distances in stds
     distance, nearest = scaled.min(dim=1)                                       # [n], [n]

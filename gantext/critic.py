@@ -80,16 +80,19 @@ def fit_discriminator(D: nn.Module, real, fake, loss: _losses.GANLoss = _losses.
     draw_real, draw_fake = _sampler(real, "real"), _sampler(fake, "fake")
     check_loss(loss)
     _check.integer(steps, "steps", low=1)
+    _check.memory(steps * 64, f"steps={steps} (one recorded loss per step)")
     _check.integer(batch_size, "batch_size", low=1)
-    _check.integer(seed, "seed", low=0)
+    _check.integer(seed, "seed", low=0, high=2**64 - 1)
     if opt is not None:
         check_optimizer(opt, D, "opt", "D")
         if lr is not None or betas is not None:
             raise ValueError("lr and betas configure the default Adam; with opt= set them on opt instead")
     _check.number(lr, "lr", low=0, low_open=True, none=True)
-    if betas is not None and not (isinstance(betas, (tuple, list)) and len(betas) == 2
-                                  and all(_check.is_number(b) and 0 <= b < 1 for b in betas)):
-        raise ValueError(f"betas must be None or two numbers in [0, 1), got {betas!r}")
+    if betas is not None:
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise TypeError(f"betas must be None or two numbers in [0, 1), got {betas!r:.80}")
+        for i, b in enumerate(betas):
+            _check.number(b, f"betas[{i}]", low=0, high=1, high_open=True)
     check_penalty(penalty)
     _check.number(penalty_weight, "penalty_weight", low=0)
     _check.number(clip, "clip", low=0, low_open=True, none=True)

@@ -53,7 +53,11 @@ class DensityCoverage(NamedTuple):
 def _float64_matrix(x, name: str) -> torch.Tensor:
     """``x`` (tensor or array, any device, ``[n, ...]``) as a float64 CPU tensor ``[n, d]``."""
     if isinstance(x, torch.Tensor):
+        if x.device.type == "meta":
+            raise ValueError(f"{name} is a meta tensor, which holds no values")
         x = x.detach().cpu()
+    elif x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}")
     else:
         try:
             x = torch.as_tensor(np.asarray(x, dtype=np.float64))
@@ -69,9 +73,21 @@ def _float64_matrix(x, name: str) -> torch.Tensor:
 
 # --- The Fréchet distance and FID ------------------------------------------------------------
 
+def _float64_array(x, name: str) -> np.ndarray:
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}")
+    if isinstance(x, torch.Tensor):
+        if x.device.type == "meta":
+            raise ValueError(f"{name} is a meta tensor, which holds no values")
+        x = x.detach().cpu()
+    try:
+        return np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}") from err
+
+
 def _float64_moments(mu, sigma, name: str) -> tuple[np.ndarray, np.ndarray]:
-    mu = np.asarray(mu.detach().cpu() if isinstance(mu, torch.Tensor) else mu, dtype=np.float64)
-    sigma = np.asarray(sigma.detach().cpu() if isinstance(sigma, torch.Tensor) else sigma, dtype=np.float64)
+    mu, sigma = _float64_array(mu, f"mu{name}"), _float64_array(sigma, f"sigma{name}")
     if mu.ndim != 1 or mu.size == 0:
         raise ValueError(f"mu{name} must be a vector of shape [k] with k >= 1, got shape {list(mu.shape)}")
     k = mu.size
@@ -133,6 +149,8 @@ def _extract(features: Callable, images, batch_size: int, name: str) -> torch.Te
     """``features`` applied to ``images`` in batches without gradients, as float64 ``[n, k]``."""
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{name} must be a torch tensor of samples [n, ...], got {type(images).__name__}")
+    if images.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor, which holds no values")
     if images.dim() < 1 or images.shape[0] == 0:
         raise ValueError(f"{name} must hold at least one sample, got shape {list(images.shape)}")
     _check.finite_array(images, name)
@@ -157,9 +175,32 @@ def _check_features_and_batch(features, batch_size) -> Callable:
     if not callable(features):
         raise TypeError(f"features must be a callable mapping images [n, ...] to features [n, k], "
                         f"or None for the digits classifier's; got {type(features).__name__}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _check.integer(batch_size, "batch_size", low=1)
     return features
+
+
+def _check_pairwise_memory(n: int, m: int, batch_size: int, what: str) -> None:
+    """A [min(batch_size, n), m] float64 distance block (and its comparison) fits in memory."""
+    _check.memory(min(batch_size, n) * m * 8 * 2, f"{what} in batches of batch_size={batch_size}")
+
+
+def _check_features_and_samples(real, fake, features, batch_size) -> Callable:
+    """The checks every metric makes before it calls ``features`` (and before the digits
+    classifier is trained for the default): the feature map, the batch size and both sample sets'
+    type, device, size and finiteness."""
+    if features is not None and not callable(features):
+        raise TypeError(f"features must be a callable mapping images [n, ...] to features [n, k], "
+                        f"or None for the digits classifier's; got {type(features).__name__}")
+    _check.integer(batch_size, "batch_size", low=1)
+    for name, images in (("real", real), ("fake", fake)):
+        if not isinstance(images, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor of samples [n, ...], got {type(images).__name__}")
+        if images.device.type == "meta":
+            raise ValueError(f"{name} is a meta tensor, which holds no values")
+        if images.dim() < 1 or images.shape[0] == 0:
+            raise ValueError(f"{name} must hold at least one sample, got shape {list(images.shape)}")
+        _check.finite_array(images, name)
+    return _check_features_and_batch(features, batch_size)
 
 
 def fid(real, fake, features: Callable | None = None, *, batch_size: int = 500) -> float:
@@ -179,7 +220,7 @@ def fid(real, fake, features: Callable | None = None, *, batch_size: int = 500) 
     distance is still computed exactly from the symmetric form, but it is dominated by this
     bias, and a :class:`UserWarning` says so.
     """
-    features = _check_features_and_batch(features, batch_size)
+    features = _check_features_and_samples(real, fake, features, batch_size)
     f_real = _extract(features, real, batch_size, "real")                       # [n, k]
     f_fake = _extract(features, fake, batch_size, "fake")                       # [m, k]
     if f_real.shape[1] != f_fake.shape[1]:
@@ -213,14 +254,12 @@ def kid(real, fake, features: Callable | None = None, *, degree: int = 3, gamma:
     estimate over random subsets of 1,000 samples per set; here it is computed once on all the
     samples (which equals one subset holding them all). Kernel sums in float64; ``n, m >= 2``.
     """
-    features = _check_features_and_batch(features, batch_size)
-    if isinstance(degree, bool) or not isinstance(degree, int) or degree < 1:
-        raise ValueError(f"degree must be a positive integer, got {degree!r}")
-    if gamma is not None and (isinstance(gamma, bool) or not isinstance(gamma, (int, float))
-                              or not (math.isfinite(gamma) and gamma > 0)):
-        raise ValueError(f"gamma must be a finite number > 0, or None for 1/dimension; got {gamma!r}")
-    if isinstance(coef0, bool) or not isinstance(coef0, (int, float)) or not math.isfinite(coef0):
-        raise ValueError(f"coef0 must be a finite number, got {coef0!r}")
+    _check.integer(degree, "degree", low=1)
+    _check.number(gamma, "gamma", low=0, low_open=True, none=True)
+    _check.number(coef0, "coef0")
+    features = _check_features_and_samples(real, fake, features, batch_size)
+    n, m = real.shape[0], fake.shape[0]
+    _check.memory((n + m) ** 2 * 8 * 2, f"kid's kernel matrices for {n} real and {m} fake samples")
     x = _extract(features, real, batch_size, "real")                            # [n, k]
     y = _extract(features, fake, batch_size, "fake")                            # [m, k]
     if x.shape[1] != y.shape[1]:
@@ -229,11 +268,11 @@ def kid(real, fake, features: Callable | None = None, *, degree: int = 3, gamma:
         if f.shape[0] < 2:
             raise ValueError(f"{name} must hold at least 2 samples for the unbiased estimate, got {f.shape[0]}")
     g = 1.0 / x.shape[1] if gamma is None else float(gamma)
+    n, m = x.shape[0], y.shape[0]
 
     def kernel(a, b):
         return (g * (a @ b.T) + coef0) ** degree                                # [len(a), len(b)]
 
-    n, m = x.shape[0], y.shape[0]
     k_xx, k_yy = kernel(x, x), kernel(y, y)                                     # [n, n], [m, m]
     within_x = (k_xx.sum() - k_xx.diagonal().sum()) / (n * (n - 1))             # pairs i != j only
     within_y = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
@@ -257,6 +296,7 @@ def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionSc
     """
     if (probs is None) == (logits is None):
         raise ValueError("give exactly one of probs (class probabilities) or logits= (keyword)")
+    _check.integer(splits, "splits", low=1)
     given, name = (probs, "probs") if logits is None else (logits, "logits")
     shape = list(given.shape) if isinstance(given, torch.Tensor) else list(np.shape(given))
     if len(shape) != 2:
@@ -269,7 +309,8 @@ def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionSc
         p = x / x.sum(dim=1, keepdim=True)                                      # [n, C]
     else:
         p = torch.softmax(x, dim=1)                                             # [n, C]
-    if isinstance(splits, bool) or not isinstance(splits, int) or not 1 <= splits <= p.shape[0]:
+    _check.integer(splits, "splits", low=1)
+    if not 1 <= splits <= p.shape[0]:
         raise ValueError(f"splits must be an integer between 1 and the number of samples ({p.shape[0]}), "
                          f"got {splits!r}")
     scores, n = [], p.shape[0]
@@ -329,9 +370,10 @@ def precision_recall(real, fake, features: Callable | None = None, *, k: int = 3
 
 def _neighbour_features(real, fake, features, k, batch_size):
     """Check ``k`` and the feature extractor, then extract both sets' features (float64)."""
-    features = _check_features_and_batch(features, batch_size)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a positive integer (the neighbour defining a ball's radius), got {k!r}")
+    _check.integer(k, "k", low=1)
+    features = _check_features_and_samples(real, fake, features, batch_size)
+    n, m = real.shape[0], fake.shape[0]
+    _check_pairwise_memory(max(n, m), max(n, m), batch_size, f"distances between {n} real and {m} fake samples")
     f_real = _extract(features, real, batch_size, "real")
     f_fake = _extract(features, fake, batch_size, "fake")
     if f_real.shape[1] != f_fake.shape[1]:

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from . import _check
 from .metrics import _float64_matrix
 
 __all__ = ["ParzenEstimate", "parzen_log_prob", "parzen_log_likelihood"]
@@ -30,8 +31,7 @@ class ParzenEstimate(NamedTuple):
 
 
 def _check_sigma(sigma, name: str = "sigma") -> float:
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not (math.isfinite(sigma) and sigma > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {sigma!r}")
+    _check.number(sigma, name, low=0, low_open=True)
     return float(sigma)
 
 
@@ -49,9 +49,15 @@ def _parzen_log_probs(c: torch.Tensor, q: torch.Tensor, sigmas: list[float], bat
 
 
 def _check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    return batch_size
+    _check.integer(batch_size, "batch_size", low=1)
+    return int(batch_size)
+
+
+def _check_block(queries: int, centres: int, batch_size: int) -> None:
+    """A [min(batch_size, queries), centres] block of float64 distances fits in memory."""
+    _check.memory(min(batch_size, queries) * centres * 8 * 3,
+                  f"Parzen densities of {queries} points under {centres} kernels in batches of "
+                  f"batch_size={batch_size}")
 
 
 def parzen_log_prob(centres, x, sigma: float, *, batch_size: int = 500) -> torch.Tensor:
@@ -71,7 +77,9 @@ def parzen_log_prob(centres, x, sigma: float, *, batch_size: int = 500) -> torch
     if c.shape[1] != q.shape[1]:
         raise ValueError(f"x must have the centres' dimension {c.shape[1]}, got {q.shape[1]}")
     sigma = _check_sigma(sigma)
-    return _parzen_log_probs(c, q, [sigma], _check_batch_size(batch_size))[0]  # [m]
+    batch_size = _check_batch_size(batch_size)
+    _check_block(q.shape[0], c.shape[0], batch_size)
+    return _parzen_log_probs(c, q, [sigma], batch_size)[0]                     # [m]
 
 
 def parzen_log_likelihood(samples, test, *, sigma: float | None = None, validation=None,
@@ -107,10 +115,12 @@ def parzen_log_likelihood(samples, test, *, sigma: float | None = None, validati
     t = _float64_matrix(test, "test")                                           # [m, d]
     if t.shape[1] != c.shape[1]:
         raise ValueError(f"test must have the samples' dimension {c.shape[1]}, got {t.shape[1]}")
+    _check_block(t.shape[0], c.shape[0], batch_size)
     if len(grid) > 1 or validation is not None:
         v = _float64_matrix(validation, "validation")                           # [m_val, d]
         if v.shape[1] != c.shape[1]:
             raise ValueError(f"validation must have the samples' dimension {c.shape[1]}, got {v.shape[1]}")
+        _check_block(v.shape[0], c.shape[0], batch_size)
         scores = _parzen_log_probs(c, v, grid, batch_size).mean(dim=1)          # [len(grid)]
         grid = [grid[int(scores.argmax())]]
     log_p = _parzen_log_probs(c, t, grid, batch_size)[0]                        # [m]

@@ -91,12 +91,21 @@ def test_per_mode_stds_assign_by_standardised_distance():
     assert result.counts == (0, 1)
 
 
-def test_no_high_quality_sample_gives_nan_reverse_kl_and_non_finite_samples_are_low_quality():
+def test_no_high_quality_sample_gives_nan_reverse_kl():
     means = [[0.0, 0.0], [1.0, 0.0]]
-    x = torch.tensor([[5.0, 5.0], [float("nan"), 0.0], [float("inf"), 1.0]])
+    x = torch.tensor([[5.0, 5.0], [-4.0, 0.0], [7.0, 1.0]])
     result = mode_coverage(x, means, std=0.1)
     assert result.modes_captured == 0 and result.high_quality_fraction == 0.0
     assert math.isnan(result.reverse_kl)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_samples_raise_instead_of_scoring_low(bad):
+    """A diverged generator has no coverage score (issue 15: no silent result on NaN input);
+    gt.mode_collapse.table marks such a run diverged before scoring."""
+    x = torch.tensor([[0.0, 0.0], [bad, 0.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="samples holds NaN or infinite"):
+        mode_coverage(x, [[0.0, 0.0], [1.0, 0.0]], std=0.1)
 
 
 def test_result_is_frozen():

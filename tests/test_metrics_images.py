@@ -299,5 +299,5 @@ def test_precision_recall_rejects_bad_k():
     x = torch.randn(5, 2)
     with pytest.raises(ValueError, match="smaller than both set sizes"):
         precision_recall(x, torch.randn(20, 2), features=identity, k=5)
-    with pytest.raises(ValueError, match="k must be a positive integer"):
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
         precision_recall(x, x, features=identity, k=0)

@@ -235,7 +235,7 @@ def test_density_coverage_rejects_bad_arguments():
     x = torch.randn(6, 3, dtype=torch.float64)
     with pytest.raises(ValueError, match="k must be smaller"):
         gt.density_coverage(x, x, features=identity, k=6)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="an integer >= 1"):
         gt.density_coverage(x, x, features=identity, k=0)
     with pytest.raises(ValueError, match="differ in dimension"):
         gt.density_coverage(x, x[:, :2], features=identity)

@@ -47,5 +47,5 @@ def test_dynamics_reject_bad_input():
         theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.0, steps=3)
     with pytest.raises(ValueError, match="steps"):
         theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=-1)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(TypeError, match="steps"):
         theory.gradient_play(theory.bilinear_field, (1.0, 0.0), lr=0.1, steps=2.5)

@@ -23,6 +23,7 @@ import torch
 from scipy import special as _special
 from scipy.optimize import brentq
 
+from .. import _check
 from ..data import Distribution, GaussianMixture
 
 __all__ = ["Estimate", "wasserstein1", "optimal_logit", "optimal_discriminator", "value",
@@ -44,7 +45,13 @@ class Estimate(float):
     method: str
     stderr: float
 
+    METHODS = ("closed form", "quadrature", "sorted samples", "monte carlo")
+
     def __new__(cls, value: float, method: str, stderr: float = 0.0):
+        _check.number(value, "value", finite=False)
+        if method not in cls.METHODS:
+            raise ValueError(f"method must be one of {cls.METHODS}, got {method!r:.80}")
+        _check.number(stderr, "stderr", low=0)
         self = super().__new__(cls, float(value))
         self.method, self.stderr = method, float(stderr)
         return self
@@ -73,10 +80,31 @@ def _check_pair(p, q, names=("p", "q")) -> None:
                          f"got {names[0]}.dim={p.dim} and {names[1]}.dim={q.dim}")
 
 
-def _check_n_samples(n_samples) -> int:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2 (or None for an exact method), got {n_samples!r}")
-    return n_samples
+def _check_n_samples(n_samples, *dists, generator=None) -> int:
+    """``n_samples`` draws of each of ``dists`` (float64 [n, d]) fit in memory; ``generator``
+    is None or a torch.Generator."""
+    _check.integer(n_samples, "n_samples", low=2)
+    _check.generator(generator)
+    dim = max((getattr(p, "dim", 1) for p in dists), default=1)
+    _check.memory(n_samples * (dim + 4) * 8 * max(len(dists), 1), f"n_samples={n_samples}")
+    return int(n_samples)
+
+
+def _finite_float64(x, name: str) -> np.ndarray:
+    """``x`` (tensor, array, list or number) as float64 NumPy, refusing non-numbers and NaN/inf."""
+    if x is None or isinstance(x, (str, bytes, Distribution)):
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}")
+    if isinstance(x, torch.Tensor):
+        if x.device.type == "meta":
+            raise ValueError(f"{name} is a meta tensor, which holds no values")
+        x = x.detach().cpu().double().numpy()
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}") from err
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} holds NaN or infinite values; every value must be finite")
+    return x
 
 
 def _require_quadrature(p, q, what: str, names=("p", "q")) -> None:
@@ -149,9 +177,7 @@ def _split_at_roots(g: Callable[[np.ndarray], np.ndarray], edges: np.ndarray) ->
 
 
 def _samples_1d(x, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().double().numpy()
-    x = np.asarray(x, dtype=np.float64)
+    x = _finite_float64(x, name)
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.ndim != 1 or x.size == 0:
@@ -199,9 +225,7 @@ def wasserstein1(p, q) -> Estimate:
 
 def _points_np(p, x) -> np.ndarray:
     """``x`` (tensor, array or list) as float64 NumPy of shape [n, d]; [n] is accepted in 1-D."""
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().double().numpy()
-    x = np.asarray(x, dtype=np.float64)
+    x = _finite_float64(x, "x")
     if x.ndim == 1 and p.dim == 1:
         x = x[:, None]
     if x.ndim != 2 or x.shape[1] != p.dim:
@@ -254,9 +278,11 @@ def _discriminator_log_probs(D, x: np.ndarray, logits: bool) -> tuple[np.ndarray
            else np.asarray(out, dtype=np.float64)).reshape(-1)                  # [n]
     if out.shape[0] != x.shape[0]:
         raise ValueError(f"D must return one number per input row: {x.shape[0]} inputs gave {out.shape[0]} outputs")
+    if np.any(np.isnan(out)):
+        raise ValueError("D returned NaN; a diverged or untrained-to-NaN discriminator has no value")
     if logits:  # log σ(ℓ) = -softplus(-ℓ), log(1 - σ(ℓ)) = -softplus(ℓ): no log(0)
         return -np.logaddexp(0.0, -out), -np.logaddexp(0.0, out)
-    if np.any((out < 0) | (out > 1)) or np.any(np.isnan(out)):
+    if np.any((out < 0) | (out > 1)):
         raise ValueError("D returned values outside [0, 1]; if it returns logits (as gantext's "
                          "discriminators do), pass logits=True")
     # A float64 probability of exactly 1 stands for every D within 2^-54 of 1 (they all round to
@@ -300,6 +326,10 @@ def value(D, p_data, p_g, *, logits: bool = False, n_samples: int | None = None,
     _check_pair(p_data, p_g, ("p_data", "p_g"))
     if not callable(D):
         raise TypeError(f"D must be a callable returning probabilities (or logits with logits=True), got {type(D).__name__}")
+    _check.boolean(logits, "logits")
+    if n_samples is not None:
+        _check_n_samples(n_samples, p_data, p_g, generator=generator)
+    _check.generator(generator)
     if n_samples is None:
         _require_quadrature(p_data, p_g, "value", ("p_data", "p_g"))
 
@@ -333,6 +363,9 @@ def kl_divergence(p, q, *, n_samples: int | None = None, generator=None) -> Esti
     the log-ratio over N draws from P, in any dimension, with its standard error.
     """
     _check_pair(p, q)
+    _check.generator(generator)
+    if n_samples is not None:
+        _check_n_samples(n_samples, p, q)
     if n_samples is None:
         if _is_gaussian(p) and _is_gaussian(q):
             d = p.dim
@@ -366,6 +399,9 @@ def jensen_shannon(p, q, *, n_samples: int | None = None, generator=None) -> Est
     :math:`\log 2 + \log p - \operatorname{logaddexp}(\log p, \log q)`, so it never overflows.
     """
     _check_pair(p, q)
+    _check.generator(generator)
+    if n_samples is not None:
+        _check_n_samples(n_samples, p, q)
     log2 = math.log(2.0)
     if n_samples is None:
         _require_quadrature(p, q, "jensen_shannon")
@@ -393,6 +429,9 @@ def total_variation(p, q, *, n_samples: int | None = None, generator=None) -> Es
     :math:`(1 - q(x)/p(x))_+` over N draws from P, in any dimension, with its standard error.
     """
     _check_pair(p, q)
+    _check.generator(generator)
+    if n_samples is not None:
+        _check_n_samples(n_samples, p, q)
     if n_samples is None:
         _require_quadrature(p, q, "total_variation")
         gap = lambda x: np.exp(_log_prob(p, x)) - np.exp(_log_prob(q, x))        # noqa: E731

@@ -11,9 +11,33 @@ from typing import Callable
 
 import numpy as np
 
+from .. import _check
+
 __all__ = ["bilinear_field", "dirac_gan_field", "gradient_play"]
 
 VectorField = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _points(x, y, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Two numbers or arrays of finite real numbers of one shape (or shapes that broadcast), as
+    float64 NumPy."""
+    out = []
+    for value, name in zip((x, y), names):
+        if value is None or isinstance(value, (str, bytes)):
+            raise TypeError(f"{name} must be a number or an array of numbers, got {value!r:.80}")
+        try:
+            arr = np.asarray(value.detach().cpu() if hasattr(value, "detach") else value, dtype=np.float64)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}") from err
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} holds NaN or infinite values; every value must be finite")
+        out.append(arr)
+    try:
+        np.broadcast_shapes(out[0].shape, out[1].shape)
+    except ValueError as err:
+        raise ValueError(f"{names[0]} and {names[1]} must have the same shape, got "
+                         f"{list(out[0].shape)} and {list(out[1].shape)}") from err
+    return out[0], out[1]
 
 
 def bilinear_field(x, y):
@@ -23,7 +47,7 @@ def bilinear_field(x, y):
     :math:`(\dot x, \dot y) = (-\partial_x V, +\partial_y V) = (-y, x)`, a rotation about the
     unique equilibrium (0, 0). Works elementwise on arrays (for vector-field plots).
     """
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    x, y = _points(x, y, ("x", "y"))
     return -y, x
 
 
@@ -44,9 +68,8 @@ def dirac_gan_field(theta, psi, gamma: float = 0.0):
     (γ/2)·ψ² (R1: the discriminator's input gradient is ψ). With γ = 0 the continuous flow
     conserves θ² + ψ²; with γ > 0 it converges to (0, 0).
     """
-    if gamma < 0:
-        raise ValueError(f"gamma must be >= 0, got {gamma!r}")
-    theta, psi = np.asarray(theta, dtype=np.float64), np.asarray(psi, dtype=np.float64)
+    _check.number(gamma, "gamma", low=0)
+    theta, psi = _points(theta, psi, ("theta", "psi"))
     slope = _sigmoid(-theta * psi)                                              # f'(θψ)
     return -slope * psi, slope * theta - gamma * psi
 
@@ -61,11 +84,20 @@ def gradient_play(field: VectorField, start, lr: float, steps: int, alternating:
 
     Returns the trajectory, an array of shape ``[steps + 1, 2]`` that starts at ``start``.
     """
-    if not (isinstance(lr, (int, float)) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    u, v = np.asarray(start, dtype=np.float64).reshape(2)
+    _check.function(field, "field", "a function field(u, v) returning (du, dv)")
+    if isinstance(start, (str, bytes)) or start is None:
+        raise TypeError(f"start must be two numbers (u, v), got {start!r:.80}")
+    try:
+        first = np.asarray(start, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"start must be two numbers (u, v), got {start!r:.80}") from err
+    if first.size != 2 or not np.all(np.isfinite(first)):
+        raise ValueError(f"start must be two finite numbers (u, v), got {start!r:.80}")
+    _check.number(lr, "lr", low=0, low_open=True)
+    _check.integer(steps, "steps", low=0)
+    _check.boolean(alternating, "alternating")
+    _check.memory((steps + 1) * 16, f"steps={steps} (the trajectory)")
+    u, v = first.reshape(2)
     path = np.empty((steps + 1, 2))
     path[0] = u, v
     for t in range(1, steps + 1):
