@@ -186,6 +186,131 @@ def targets() -> list[tuple]:
               mean={**KINDS["finite"], "outside the slider": 10.0},
               std={**KINDS["positive"], "outside the slider": 10.0})),
     ]
+    th = gt.theory
+    T = "theory"
+    dirac = th.dirac_gan_field
+    dist_pair = {"str": "normal", "None": None, "tensor": torch.zeros(3), "2-D": gt.ring()}
+    points = {"str": "x", "None": None, "object": object(), "nan": [0.0, NAN], "inf": np.array([INF, 1.0]),
+              "wrong width": np.zeros((3, 2)), "meta": torch.zeros(3, device="meta")}
+    mc = {**KINDS["count>=1"], "one": 1, "huge": 10**13}
+    out += [
+        (T, th.bilinear_field, dict(x=np.zeros(2), y=np.ones(2)),
+         dict(x={"str": "x", "None": None, "nan": NAN, "inf": INF, "nan array": [1.0, NAN]},
+              y={"object": object(), "other shape": np.zeros(3), "inf": -INF})),
+        (T, dirac, dict(theta=1.0, psi=1.0),
+         dict(theta={"str": "1", "nan": NAN}, psi={"None": None, "inf": INF}, gamma="nonneg")),
+        (T, th.gradient_play, dict(field=th.bilinear_field, start=(1.0, 0.0), lr=0.1, steps=3),
+         dict(field="callable", lr="positive", steps={**KINDS["count>=0"], "huge": 10**15}, alternating="bool",
+              start={"str": "ab", "None": None, "three": (1.0, 2.0, 3.0), "nan": (NAN, 0.0), "strings": ("a", "b")})),
+        (T, th.wasserstein1, dict(p=P1, q=P2), dict(p=dist_pair, q={**dist_pair, "2-D": gt.ring()})),
+        (T, th.wasserstein1, dict(p=np.zeros(4), q=np.ones(3)),
+         dict(p={"str": "x", "empty": [], "2-D": np.zeros((3, 2)), "nan": [0.0, NAN], "meta": torch.zeros(3, device="meta")},
+              q={"inf": [INF], "object": object(), "None": None})),
+        (T, th.optimal_logit, dict(p_data=P1, p_g=P2, x=np.zeros(3)),
+         dict(p_data=dist_pair, p_g=dist_pair, x=points)),
+        (T, th.optimal_discriminator, dict(p_data=P1, p_g=P2, x=np.zeros(3)),
+         dict(p_data=dist_pair, p_g=dist_pair, x=points)),
+        (T, th.value, dict(D=lambda x: torch.zeros(x.shape[0]), p_data=P1, p_g=P2, logits=True),
+         dict(D={"float": 0.5, "str": "D", "None": None, "NaN logits": lambda x: torch.full((x.shape[0],), NAN)},
+              p_data=dist_pair, p_g=dist_pair, logits="bool", n_samples=mc, generator="generator")),
+        (T, th.kl_divergence, dict(p=P1, q=P2), dict(p=dist_pair, q=dist_pair, n_samples=mc, generator="generator")),
+        (T, th.jensen_shannon, dict(p=P1, q=P2), dict(p=dist_pair, q=dist_pair, n_samples=mc, generator="generator")),
+        (T, th.total_variation, dict(p=P1, q=P2), dict(p=dist_pair, q=dist_pair, n_samples=mc, generator="generator")),
+        (T, th.Estimate, dict(value=0.5, method="quadrature"),
+         dict(value={"str": "0.5", "None": None, "list": [0.5]}, method={"unknown": "guess", "int": 1},
+              stderr={"neg": -1.0, "nan": NAN, "str": "0"})),
+    ]
+    flat = lambda x: x.flatten(1)                                                 # noqa: E731
+    R, F = torch.randn(20, 3), torch.randn(20, 3)
+    image_sets = {**COMMON_TYPES, "numpy": np.zeros((20, 3)), "empty": torch.zeros(0, 3), "nan": _nan(20, 3),
+                  "inf": _inf(20, 3), "all nan": torch.full((20, 3), NAN), "meta": torch.zeros(20, 3, device="meta")}
+    feats = {"str": "inception", "int": 3, "scalar out": lambda x: x.sum(), "nan out": lambda x: x * NAN}
+    batch = {**KINDS["count>=1"]}
+    me = gt.metrics
+    MT = "metrics"
+    vec = {"str": "x", "None": None, "nan": [NAN, 0.0], "matrix": np.zeros((2, 2)), "empty": [],
+           "meta": torch.zeros(2, device="meta")}
+    cov = {"str": "x", "None": None, "nan": np.full((2, 2), NAN), "vector": np.zeros(2), "wrong size": np.eye(3),
+           "asymmetric": np.array([[1.0, 0.5], [0.0, 1.0]]), "not PSD": np.diag([1.0, -1.0])}
+    out += [
+        (MT, me.frechet_distance, dict(mu1=np.zeros(2), sigma1=np.eye(2), mu2=np.zeros(2), sigma2=np.eye(2)),
+         dict(mu1=vec, sigma1=cov, mu2=vec, sigma2=cov)),
+        (MT, me.feature_statistics, dict(features=np.random.default_rng(0).normal(size=(5, 2))),
+         dict(features={**COMMON_TYPES, "one row": np.zeros((1, 2)), "nan": _nan(5, 2), "rank 1": np.zeros(5),
+                        "meta": torch.zeros(5, 2, device="meta")})),
+        (MT, me.fid, dict(real=R, fake=F, features=flat),
+         dict(real=image_sets, fake=image_sets, features=feats, batch_size=batch)),
+        (MT, me.kid, dict(real=R, fake=F, features=flat),
+         dict(real=image_sets, fake=image_sets, features=feats, batch_size=batch, degree="count>=1",
+              gamma={**KINDS["positive"], "None": 0}, coef0="finite")),
+        (MT, me.inception_score, dict(probs=torch.full((20, 4), 0.25)),
+         dict(probs={**COMMON_TYPES, "nan": torch.full((20, 4), NAN), "rows not 1": torch.full((20, 4), 0.3),
+                     "negative": torch.tensor([[1.5, -0.5]] * 20), "rank 3": torch.full((20, 4, 1), 0.25),
+                     "empty": torch.zeros(0, 4), "meta": torch.zeros(20, 4, device="meta")},
+              splits={**KINDS["count>=1"], "more than n": 21})),
+        (MT, me.inception_score, dict(logits=torch.zeros(20, 4)),
+         dict(logits={"str": "x", "nan": torch.full((20, 4), NAN), "inf": _inf(20, 4), "rank 1": torch.zeros(20)})),
+        (MT, me.precision_recall, dict(real=R, fake=F, features=flat),
+         dict(real=image_sets, fake=image_sets, features=feats, batch_size=batch,
+              k={**KINDS["count>=1"], "too large": 20})),
+        (MT, me.density_coverage, dict(real=R, fake=F, features=flat),
+         dict(real=image_sets, fake=image_sets, features=feats, batch_size=batch,
+              k={**KINDS["count>=1"], "too large": 20})),
+    ]
+    ring = gt.ring()
+    C = "coverage"
+    out += [
+        (C, gt.mode_coverage, dict(samples=torch.zeros(10, 2), means=ring.means, std=0.1),
+         dict(samples={**COMMON_TYPES, "empty": torch.zeros(0, 2), "rank 1": torch.zeros(10),
+                       "wrong width": torch.zeros(10, 3), "nan": _nan(10, 2), "inf": _inf(10, 2),
+                       "meta": torch.zeros(10, 2, device="meta"), "bool": torch.zeros(10, 2, dtype=torch.bool)},
+              means={"str": "x", "None": None, "rank 1": torch.zeros(8), "empty": torch.zeros(0, 2),
+                     "nan": _nan(8, 2)},
+              std={"str": "0.1", "None": None, "zero": 0.0, "neg": -0.1, "nan": NAN, "inf": INF,
+                   "wrong count": [0.1, 0.1]},
+              threshold="positive")),
+    ]
+    CL = "classifier"
+    clf = gt.classifier.DigitsClassifier(hidden=8)
+    out += [
+        (CL, gt.classifier.DigitsClassifier, dict(hidden=8), dict(hidden={**KINDS["count>=1"], "huge": 10**12})),
+        (CL, clf.features, dict(x=torch.zeros(4, 1, 8, 8)),
+         dict(x={**COMMON_TYPES, "flat": torch.zeros(4, 64), "16x16": torch.zeros(4, 1, 16, 16),
+                 "meta": torch.zeros(4, 1, 8, 8, device="meta"), "bool": torch.zeros(4, 1, 8, 8, dtype=torch.bool)})),
+        (CL, clf.forward, dict(x=torch.zeros(4, 1, 8, 8)), dict(x={"str": "x", "rank 2": torch.zeros(4, 64)})),
+    ]
+    PZ = "parzen"
+    pz = gt.parzen
+    centres = {**COMMON_TYPES, "empty": torch.zeros(0, 2), "nan": _nan(5, 2), "inf": _inf(5, 2),
+               "meta": torch.zeros(5, 2, device="meta"), "rank 1": torch.zeros(5)}
+    out += [
+        (PZ, pz.parzen_log_prob, dict(centres=torch.zeros(5, 2), x=torch.zeros(4, 2), sigma=0.1),
+         dict(centres=centres, x={**centres, "wrong width": torch.zeros(4, 3)}, sigma="positive",
+              batch_size={**KINDS["count>=1"]})),
+        (PZ, pz.parzen_log_prob, dict(centres=torch.zeros(10**5, 1), x=torch.zeros(10**5, 1), sigma=0.1),
+         dict(batch_size={"huge block": 10**5})),
+        (PZ, pz.parzen_log_likelihood, dict(samples=torch.zeros(5, 2), test=torch.zeros(4, 2), sigma=0.1),
+         dict(samples=centres, test={**centres, "wrong width": torch.zeros(4, 3)}, sigma="positive",
+              batch_size=KINDS["count>=1"], validation={"given with sigma": torch.zeros(3, 2)},
+              sigmas={"given with sigma": [0.1]})),
+        (PZ, pz.parzen_log_likelihood, dict(samples=torch.zeros(5, 2), test=torch.zeros(4, 2), sigmas=[0.1, 0.2],
+                                            validation=torch.zeros(3, 2)),
+         dict(sigmas={"str": "ab", "nan": [0.1, NAN], "zero": [0.0], "empty": [], "None and no sigma": None},
+              validation={"nan": _nan(3, 2), "wrong width": torch.zeros(3, 3), "None": None, "str": "v"})),
+    ]
+    CR = "critic"
+    Dc = nn.Linear(1, 1)
+    out += [
+        (CR, gt.fit_discriminator, dict(D=Dc, real=P1, fake=P2, steps=2, batch_size=4),
+         dict(D={"str": "D", "None": None, "no parameters": nn.ReLU()},
+              real={"str": "x", "None": None, "nan": _nan(8, 1), "int64": torch.zeros(8, 1, dtype=torch.long)},
+              fake={"list": [1.0], "inf": _inf(8, 1), "meta": torch.zeros(8, 1, device="meta")},
+              loss={"str": "bce", "None": None}, steps={**KINDS["count>=1"], "huge": 10**15},
+              batch_size=KINDS["count>=1"], seed={**KINDS["count>=0"], "2**64": 2**64},
+              lr={"zero": 0.0, "nan": NAN, "str": "1e-3"}, betas={"scalar": 0.5, "above 1": (0.5, 1.5), "nan": (NAN, 0.9)},
+              penalty={"str": "gp", "int": 3}, penalty_weight="nonneg", clip={"zero": 0.0, "nan": NAN, "str": "0.1"},
+              opt={"str": "adam", "other model": torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)})),
+    ]
     return out
 
 
