@@ -230,3 +230,15 @@ def test_memory_estimate_counts_the_weights_exactly(image_size, channels):
             assert estimate == sum(p.numel() for p in model.parameters() if p.dim() > 1)
     mlp = gt.MLPGenerator(3, 2, (7, 5), batch_norm=True)
     assert _mlp_params((3, 7, 5, 2), batch_norm=True) == sum(p.numel() for p in mlp.parameters())
+
+
+def test_other_float_dtypes_pass_under_autocast_only():
+    """Mixed precision (fit's bf16 autocast) feeds bf16 activations to float32 networks: the dtype
+    check lets them through under autocast and refuses them outside it."""
+    D = gt.MLPDiscriminator(2, (8,))
+    x = torch.randn(4, 2).bfloat16()
+    with pytest.raises(TypeError, match="x must have the model's dtype torch.float32"):
+        D(x)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert D(x).shape == (4,)
+        assert gt.DCGANDiscriminator(width=4)(torch.randn(2, 1, 8, 8).bfloat16()).shape == (2,)
