@@ -219,7 +219,8 @@ def test_valid_calls_still_work_and_train_mode_forward_changes_batch_norm():
 def test_memory_estimate_counts_the_weights_exactly(image_size, channels):
     """The size check refuses only networks that cannot fit: its count of weights is exact for
     every architecture (so no network that fits is refused)."""
-    from gantext.models import _BASE_SIZES, _conv_params, _mlp_params
+    from gantext.models._common import _mlp_params
+    from gantext.models.dcgan import _BASE_SIZES, _conv_params
     base = _BASE_SIZES[image_size]
     layers = (image_size // base).bit_length() - 1
     for width in (4, 8):
