@@ -26,7 +26,7 @@ from .. import _check
 from .. import losses as _losses
 from ..data import Distribution
 from ..models import latent_noise
-from ..steps import TrainingDiverged
+from ..steps import TrainingDiverged, check_loss
 from ..train import DEFAULT_BETAS, DEFAULT_LR, TrainConfig, real_batches
 from ..utils import device as resolve_device
 from ..utils import training_streams
@@ -142,8 +142,7 @@ def unrolled_logits(D: StackedDiscriminator, d_opt: torch.optim.Optimizer, loss:
         raise TypeError(f"D must be a StackedDiscriminator, got {type(D).__name__}")
     if not isinstance(d_opt, (torch.optim.Adam, PerModelAdam)):
         raise TypeError(f"d_opt must be the Adam optimiser of D's parameters, got {type(d_opt).__name__}")
-    if not isinstance(loss, _losses.GANLoss):
-        raise TypeError(f"loss must be a gantext GANLoss such as gt.losses.non_saturating, got {loss!r:.80}")
+    check_loss(loss)
     _check.integer(steps, "steps", low=0)
     names, params = zip(*D.named_parameters())
     group = d_opt.param_groups[0]
@@ -294,8 +293,7 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
         raise ValueError(f"G and D must stack the same number of models, got {G.n_models} and {D.n_models}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    if not isinstance(loss, _losses.GANLoss):
-        raise TypeError(f"loss must be a gantext GANLoss such as gt.losses.non_saturating, got {loss!r:.80}")
+    check_loss(loss)
     if isinstance(data, Tensor):
         _check.tensor(data, "data", dims=(2,), floating=True, finite=True)
     elif not isinstance(data, Distribution):
