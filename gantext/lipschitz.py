@@ -9,7 +9,7 @@ with equality for the best such f. A WGAN critic is therefore only as good as ou
 its Lipschitz constant, and this module measures that constant from both sides:
 
 * from above, :func:`lipschitz_upper_bound`: the product of the layers' spectral norms
-  (:func:`spectral_norm`) and of the activations' slopes, valid for a chain of layers;
+  (:func:`largest_singular_value`) and of the activations' slopes, valid for a chain of layers;
 * from below, :func:`lipschitz_estimate`: the largest input-gradient norm over a set of points
   (:func:`gradient_norms`), for instance the interpolates on which WGAN-GP puts its penalty
   (:func:`interpolates`).
@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from . import _check
 from .penalties import interpolates  # the WGAN-GP sampling, shared with the penalty
 
-__all__ = ["spectral_norm", "power_iteration", "lipschitz_upper_bound", "interpolates",
+__all__ = ["largest_singular_value", "power_iteration", "lipschitz_upper_bound", "interpolates",
            "gradient_norms", "lipschitz_estimate", "wasserstein_estimate"]
 
 
@@ -59,9 +59,10 @@ def _weight_matrix(layer) -> Tensor:
     return W                                   # [out, in·...]
 
 
-def spectral_norm(layer) -> float:
-    r"""The spectral norm :math:`\sigma_1(W) = \max_{\lVert v \rVert_2 = 1} \lVert W v \rVert_2` of a
-    weight matrix, computed exactly (an SVD, in float64).
+def largest_singular_value(layer) -> float:
+    r"""The largest singular value :math:`\sigma_1(W) = \max_{\lVert v \rVert_2 = 1} \lVert W v \rVert_2`
+    of a weight matrix (its spectral norm), computed exactly (an SVD, in float64). The name keeps
+    it apart from torch's ``spectral_norm`` wrapper and the models' ``spectral_norm=`` flag.
 
     ``layer`` is a weight tensor or a module with a ``.weight`` (an ``nn.Linear``, also one
     wrapped in ``nn.utils.parametrizations.spectral_norm``, whose ``.weight`` is the normalised
@@ -85,7 +86,7 @@ def power_iteration(layer, n_iter: int = 20, generator: torch.Generator | None =
     Starting from a random u, the estimate never exceeds σ₁; after k steps v is off the top
     singular direction by :math:`O((\sigma_2/\sigma_1)^{2k})`, and the estimate, a Rayleigh
     quotient, is off σ₁ by the square of that, :math:`O((\sigma_2/\sigma_1)^{4k})`.
-    ``n_iter`` is at most 100,000. Chapter 4 compares it with :func:`spectral_norm`.
+    ``n_iter`` is at most 100,000. Chapter 4 compares it with :func:`largest_singular_value`.
     """
     _check.integer(n_iter, "n_iter", low=1, high=_MAX_ITER)
     _check.generator(generator)
@@ -138,7 +139,7 @@ def lipschitz_upper_bound(network: nn.Module) -> float:
 
     .. math:: \operatorname{Lip}(f_L \circ \dots \circ f_1) \le \prod_l \operatorname{Lip}(f_l),
 
-    with :math:`\operatorname{Lip}(x \mapsto Wx + b) = \sigma_1(W)` (:func:`spectral_norm`) and
+    with :math:`\operatorname{Lip}(x \mapsto Wx + b) = \sigma_1(W)` (:func:`largest_singular_value`) and
     the slope bound of each activation (ReLU, tanh: 1; LeakyReLU(a): max(1, abs(a)); sigmoid: ¼).
 
     ``network`` is an ``nn.Linear``, an activation, or a module whose leaf modules are such
@@ -152,7 +153,7 @@ def lipschitz_upper_bound(network: nn.Module) -> float:
     bound = 1.0
     for module in _layers(network):
         if isinstance(module, nn.Linear):
-            bound *= spectral_norm(module)
+            bound *= largest_singular_value(module)
             continue
         slope = _activation_slope(module)
         if slope is None:

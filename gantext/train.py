@@ -221,7 +221,9 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
     the latent codes z of the last discriminator update and the forward pass G(z) already made
     (G has not changed since; pytorch/examples' DCGAN does the same), and re-evaluates the updated
     D on it. When D treats samples independently (:func:`gantext.steps.batch_independent`), real
-    and fake samples share one forward pass through D. Neither changes the mathematics.
+    and fake samples share one forward pass through D. Neither changes the mathematics, with one
+    nuance: a spectrally normalised D then makes one power iteration per update, not two (as in
+    Miyato et al.'s Algorithm 1).
 
     ``config.seed`` gives two independent streams (:func:`gantext.utils.training_streams`): the
     latent noise and the choice of real batches. With ``resume_from``, training continues from a

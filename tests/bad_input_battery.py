@@ -147,7 +147,7 @@ def targets() -> list[tuple]:
     ]
     L = "lipschitz"
     out += [
-        (L, gt.spectral_norm, dict(layer=torch.randn(3, 3)), dict(layer=weight())),
+        (L, gt.largest_singular_value, dict(layer=torch.randn(3, 3)), dict(layer=weight())),
         (L, gt.power_iteration, dict(layer=torch.randn(3, 3)),
          dict(layer=weight(), n_iter={**KINDS["count>=1"], "huge": 10**12}, generator="generator")),
         (L, gt.lipschitz_upper_bound, dict(network=D), dict(network="module")),

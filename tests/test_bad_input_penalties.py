@@ -104,17 +104,17 @@ PENALTY_CASES = [
 ]
 
 LIP_CASES = [
-    # spectral_norm(layer)
-    ("spectral_norm rank 1", lambda: gt.spectral_norm(torch.randn(5)), "layer"),
-    ("spectral_norm empty", lambda: gt.spectral_norm(torch.zeros(0, 3)), "layer"),
-    ("spectral_norm ReLU", lambda: gt.spectral_norm(nn.ReLU()), "layer"),
-    ("spectral_norm list", lambda: gt.spectral_norm([[1.0, 2.0]]), "layer"),
-    ("spectral_norm None", lambda: gt.spectral_norm(None), "layer"),
-    ("spectral_norm nan", lambda: gt.spectral_norm(torch.full((3, 3), NAN)), "layer"),
-    ("spectral_norm inf", lambda: gt.spectral_norm(torch.full((3, 3), INF)), "layer"),
-    ("spectral_norm nan Linear", lambda: gt.spectral_norm(nan_linear()), "layer"),
-    ("spectral_norm int", lambda: gt.spectral_norm(torch.ones(3, 3, dtype=torch.long)), "layer"),
-    ("spectral_norm meta", lambda: gt.spectral_norm(meta(3, 3)), "layer"),
+    # largest_singular_value(layer)
+    ("largest_singular_value rank 1", lambda: gt.largest_singular_value(torch.randn(5)), "layer"),
+    ("largest_singular_value empty", lambda: gt.largest_singular_value(torch.zeros(0, 3)), "layer"),
+    ("largest_singular_value ReLU", lambda: gt.largest_singular_value(nn.ReLU()), "layer"),
+    ("largest_singular_value list", lambda: gt.largest_singular_value([[1.0, 2.0]]), "layer"),
+    ("largest_singular_value None", lambda: gt.largest_singular_value(None), "layer"),
+    ("largest_singular_value nan", lambda: gt.largest_singular_value(torch.full((3, 3), NAN)), "layer"),
+    ("largest_singular_value inf", lambda: gt.largest_singular_value(torch.full((3, 3), INF)), "layer"),
+    ("largest_singular_value nan Linear", lambda: gt.largest_singular_value(nan_linear()), "layer"),
+    ("largest_singular_value int", lambda: gt.largest_singular_value(torch.ones(3, 3, dtype=torch.long)), "layer"),
+    ("largest_singular_value meta", lambda: gt.largest_singular_value(meta(3, 3)), "layer"),
     # power_iteration(layer, n_iter, generator)
     ("power_iteration n_iter 0", lambda: gt.power_iteration(torch.randn(3, 3), n_iter=0), "n_iter"),
     ("power_iteration n_iter float", lambda: gt.power_iteration(torch.randn(3, 3), n_iter=2.5), "n_iter"),
