@@ -5,8 +5,9 @@ Both train the same non-saturating GAN (MLPs on the 8-Gaussian ring, at the two 
 is the loop most tutorials write (pytorch/examples' DCGAN): ``torch.optim.Adam`` without the fused
 kernel, ``BCEWithLogitsLoss`` on separate real and fake batches, the fakes reused for the
 generator step, D's gradients computed in the generator step too, and a ``.item()`` per step to
-log the losses. The figure of merit is the ratio of iterations per second, not the absolute speed, which
-depends on the machine. Prints a table and writes ``bench/results/fit.json``.
+log the losses. A third loop, ``gt.fit`` with its per-step divergence checks switched off,
+measures what the checks cost. The figure of merit is the ratio of iterations per second, not
+the absolute speed, which depends on the machine. Prints a table and writes ``bench/results/fit.json``.
 
     .venv/bin/python bench/bench_fit.py [--steps 1000] [--repeats 5] [--threads 1 2] [--device auto]
 """
@@ -70,17 +71,32 @@ def timed(fn, device):
     return time.perf_counter() - start
 
 
+def fit_unchecked(G, D, data, config):
+    """gt.fit with its divergence checks switched off: their cost is the difference to gt.fit."""
+    train = gt.train
+    checked = train.update_d, train.update_g
+    train.update_d = lambda *a, **k: checked[0](*a, **{**k, "check_finite": False})
+    train.update_g = lambda *a, **k: checked[1](*a, **{**k, "check_finite": False})
+    try:
+        return gt.fit(G, D, data, config=config)
+    finally:
+        train.update_d, train.update_g = checked
+
+
 def measure(device, hidden, batch_size, steps, repeats):
-    """Iterations per second of both loops, interleaved so that drifts in load hit both alike."""
+    """Iterations per second of the loops, interleaved so that drifts in load hit all alike."""
     data = gt.ring()
     config = gt.TrainConfig(steps=steps, batch_size=batch_size, progress=False, device=str(device))
-    results = {"reference": [], "gt.fit": []}
+    loops = {
+        "reference": lambda G, D: reference_loop(G, D, data, steps, batch_size, 2e-4, device),
+        "gt.fit": lambda G, D: gt.fit(G, D, data, config=config),
+        "unchecked": lambda G, D: fit_unchecked(G, D, data, config),
+    }
+    results = {name: [] for name in loops}
     for _ in range(repeats):
-        G, D = models(device, hidden)
-        results["reference"].append(steps / timed(
-            lambda: reference_loop(G, D, data, steps, batch_size, 2e-4, device), device))
-        G, D = models(device, hidden)
-        results["gt.fit"].append(steps / timed(lambda: gt.fit(G, D, data, config=config), device))
+        for name, loop in loops.items():
+            G, D = models(device, hidden)
+            results[name].append(steps / timed(lambda: loop(G, D), device))
     return results
 
 
@@ -97,7 +113,8 @@ def main():
             else platform.processor() or platform.machine())
     print(f"device: {device} ({name}), torch {torch.__version__}, {args.steps} steps, "
           f"best of {args.repeats} interleaved runs")
-    print(f"{'threads':>7} {'size':<8}{'reference it/s':>16}{'gt.fit it/s':>14}{'ratio':>8}")
+    print(f"{'threads':>7} {'size':<8}{'reference it/s':>16}{'gt.fit it/s':>14}{'ratio':>8}"
+          f"{'checks cost':>13}")
     rows = []
     for threads in args.threads:
         torch.set_num_threads(threads)
@@ -106,9 +123,12 @@ def main():
             results = measure(device, hidden, batch_size, args.steps, args.repeats)
             best = {k: max(v) for k, v in results.items()}
             ratio = best["gt.fit"] / best["reference"]
-            print(f"{threads:>7} {size:<8}{best['reference']:>16.1f}{best['gt.fit']:>14.1f}{ratio:>7.2f}x")
+            checks = 1 - best["gt.fit"] / best["unchecked"]    # fraction of the time spent checking
+            print(f"{threads:>7} {size:<8}{best['reference']:>16.1f}{best['gt.fit']:>14.1f}{ratio:>7.2f}x"
+                  f"{100 * checks:>12.1f}%")
             rows.append({"threads": threads, "size": size, "hidden": hidden, "batch_size": batch_size,
-                         "iterations_per_second": results, "ratio_best": ratio})
+                         "iterations_per_second": results, "ratio_best": ratio,
+                         "divergence_check_cost": checks})
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "fit.json").write_text(json.dumps({
