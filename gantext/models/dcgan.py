@@ -245,8 +245,9 @@ class ConditionalDCGANDiscriminator(DCGANDiscriminator):
 
     The one-hot label is broadcast to ``n_classes`` constant feature maps and concatenated to
     the image's channels, so every filter of the first layer can respond to the class. It judges
-    whether ``(x, y)`` is a real pair: a sharp digit of the wrong class is rejected, which is what
-    forces G to respect y. ``forward(x, labels)`` returns logits ``[n]``.
+    whether ``(x, y)`` is a real pair, so it is trained to score a real image lower under a wrong
+    label; how much it does so once trained is what exercise 7-2 measures. ``forward(x, labels)``
+    returns logits ``[n]``.
     """
 
     def __init__(self, n_classes: int = 10, image_size: int = 8, channels: int = 1, width: int = 64,
