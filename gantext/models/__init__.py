@@ -5,7 +5,7 @@ before any sigmoid): every loss in :mod:`gantext.losses` is a function of logits
 saturating and non-saturating losses numerically stable, and a Wasserstein critic is the same
 network read without a sigmoid.
 
-Options on :class:`MLPDiscriminator` are the remedies of chapter 5 that live inside the network:
+Options on :class:`~gantext.models.mlp.MLPDiscriminator` are the remedies of chapter 5 that live inside the network:
 spectral normalisation (Miyato et al., 2018), the minibatch standard-deviation feature (Karras
 et al., 2018, a simple form of Salimans et al.'s minibatch discrimination) and packing (PacGAN,
 Lin et al., 2018).

@@ -4,7 +4,8 @@ A table over seeds and methods trains dozens of copies of the same small network
 after another, each copy leaves a GPU almost idle: a 2-D GAN's matrices are far too small to
 fill it, and the time goes into launching kernels. Stacking ``M`` networks of one architecture
 turns every layer into a batch of ``M`` matrix products (:mod:`.networks`), and
-:func:`fit_stacked` trains them as :func:`gantext.fit` trains each alone (:mod:`.training`).
+:func:`~gantext.stacked.training.fit_stacked` trains them as :func:`gantext.train.fit` trains
+each alone (:mod:`.training`).
 """
 
 from .networks import (StackedDiscriminator, StackedGenerator, StackedLinear, orthogonal_init_,
