@@ -61,7 +61,7 @@ def raw_tex(dom: str) -> list[str]:
     # prose only: scripts, typeset math and code listings (which may hold TeX in strings) removed
     visible = re.sub(r"<script.*?</script>|<mjx-container.*?</mjx-container>|<pre.*?</pre>|<[^>]+>", " ",
                      dom, flags=re.S)
-    return re.findall(r"\\(?:frac|mathbb|mathcal|mathrm|log|sigma|sum|int|lVert|big|operatorname)\b", visible)
+    return re.findall(r"\\(?:[td]?frac|mathbb|mathcal|mathrm|log|sigma|sum|int|lVert|big|operatorname)\b", visible)
 
 
 def test_math_is_typeset_offline(chapter1):
