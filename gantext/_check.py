@@ -2,7 +2,8 @@
 the parameter and the values it accepts, before the caller does any work.
 
 These functions only read their arguments: they draw no random numbers and change nothing, so a
-valid call computes exactly what it computed without them.
+valid call computes exactly what it computed without them. The two converters at the end
+(``cpu_tensor``, ``float64_matrix``) return a checked copy of numeric data for the metrics.
 """
 
 from __future__ import annotations
@@ -203,3 +204,32 @@ def _size(n: float) -> str:
             return f"{n:.3g} {unit}"
         n /= 1000
     return f"{n:.3g} EB"  # pragma: no cover
+
+
+def cpu_tensor(value, name: str, *, float64: bool = False) -> Tensor:
+    """``value`` (a tensor on any device, an array, a list or a number) as a CPU tensor, float64 if
+    asked; ``None``, strings, meta tensors and what is not numeric are refused."""
+    if isinstance(value, Tensor):
+        if value.device.type == "meta":
+            raise ValueError(f"{name} is a meta tensor, which holds no values")
+        value = value.detach().cpu()
+    elif value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(value).__name__}")
+    else:
+        try:
+            value = torch.as_tensor(np.asarray(value, dtype=np.float64) if float64 else value)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise TypeError(f"{name} must be a tensor or an array of numbers, got "
+                            f"{type(value).__name__}") from err
+    return value.double() if float64 else value
+
+
+def float64_matrix(value, name: str) -> Tensor:
+    """``value`` (tensor or array, any device, ``[n, ...]``) as a finite float64 CPU tensor ``[n, d]``."""
+    x = cpu_tensor(value, name, float64=True)
+    if x.dim() < 2 or x.shape[0] == 0:
+        raise ValueError(f"{name} must have shape [n, ...] with n >= 1, got {list(x.shape)}")
+    x = x.reshape(x.shape[0], -1)                                               # [n, d]
+    if not torch.all(torch.isfinite(x)):
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    return x

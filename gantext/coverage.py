@@ -38,17 +38,7 @@ class ModeCoverage:
 
 def _cpu_tensor(x, name: str) -> torch.Tensor:
     """``x`` (a tensor on any device, an array, a list or a number) as a CPU tensor of real numbers."""
-    if isinstance(x, torch.Tensor):
-        if x.device.type == "meta":
-            raise ValueError(f"{name} is a meta tensor, which holds no values")
-        x = x.detach().cpu()
-    elif x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}")
-    else:
-        try:
-            x = torch.as_tensor(x)
-        except (TypeError, ValueError, RuntimeError) as err:
-            raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}") from err
+    x = _check.cpu_tensor(x, name)
     if x.dtype == torch.bool or x.is_complex():
         raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
     return x

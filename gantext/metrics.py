@@ -50,40 +50,10 @@ class DensityCoverage(NamedTuple):
     coverage: float  # fraction of real k-NN balls holding at least one generated sample, in [0, 1]
 
 
-def _float64_matrix(x, name: str) -> torch.Tensor:
-    """``x`` (tensor or array, any device, ``[n, ...]``) as a float64 CPU tensor ``[n, d]``."""
-    if isinstance(x, torch.Tensor):
-        if x.device.type == "meta":
-            raise ValueError(f"{name} is a meta tensor, which holds no values")
-        x = x.detach().cpu()
-    elif x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}")
-    else:
-        try:
-            x = torch.as_tensor(np.asarray(x, dtype=np.float64))
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}") from err
-    if x.dim() < 2 or x.shape[0] == 0:
-        raise ValueError(f"{name} must have shape [n, ...] with n >= 1, got {list(x.shape)}")
-    x = x.reshape(x.shape[0], -1).double()                                      # [n, d]
-    if not torch.all(torch.isfinite(x)):
-        raise ValueError(f"{name} must be finite (no NaN or infinity)")
-    return x
-
-
 # --- The Fréchet distance and FID ------------------------------------------------------------
 
 def _float64_array(x, name: str) -> np.ndarray:
-    if x is None or isinstance(x, (str, bytes)):
-        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}")
-    if isinstance(x, torch.Tensor):
-        if x.device.type == "meta":
-            raise ValueError(f"{name} is a meta tensor, which holds no values")
-        x = x.detach().cpu()
-    try:
-        return np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a tensor or an array of numbers, got {type(x).__name__}") from err
+    return _check.cpu_tensor(x, name, float64=True).numpy()
 
 
 def _float64_moments(mu, sigma, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +109,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
 
 def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
     """The float64 mean ``[k]`` and unbiased covariance ``[k, k]`` of ``features`` ``[n, k]`` (n >= 2)."""
-    f = _float64_matrix(features, "features").numpy()                           # [n, k]
+    f = _check.float64_matrix(features, "features").numpy()                           # [n, k]
     if f.shape[0] < 2:
         raise ValueError(f"features must hold at least 2 rows to estimate a covariance, got {f.shape[0]}")
     return f.mean(axis=0), np.cov(f, rowvar=False).reshape(f.shape[1], f.shape[1])
@@ -147,13 +117,7 @@ def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
 
 def _extract(features: Callable, images, batch_size: int, name: str) -> torch.Tensor:
     """``features`` applied to ``images`` in batches without gradients, as float64 ``[n, k]``."""
-    if not isinstance(images, torch.Tensor):
-        raise TypeError(f"{name} must be a torch tensor of samples [n, ...], got {type(images).__name__}")
-    if images.device.type == "meta":
-        raise ValueError(f"{name} is a meta tensor, which holds no values")
-    if images.dim() < 1 or images.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one sample, got shape {list(images.shape)}")
-    _check.finite_array(images, name)
+    _check_samples(images, name)
     out = []
     with torch.no_grad():
         for start in range(0, images.shape[0], batch_size):
@@ -169,14 +133,23 @@ def _extract(features: Callable, images, batch_size: int, name: str) -> torch.Te
     return result
 
 
-def _check_features_and_batch(features, batch_size) -> Callable:
-    if features is None:
-        features = digits_classifier().features
-    if not callable(features):
+def _check_samples(images, name: str) -> None:
+    """A tensor of samples ``[n, ...]``: not meta, at least one sample, finite."""
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"{name} must be a torch tensor of samples [n, ...], got {type(images).__name__}")
+    if images.device.type == "meta":
+        raise ValueError(f"{name} is a meta tensor, which holds no values")
+    if images.dim() < 1 or images.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one sample, got shape {list(images.shape)}")
+    _check.finite_array(images, name)
+
+
+def _check_feature_map(features, batch_size) -> None:
+    """``features`` is None (the digits classifier's) or a callable; ``batch_size`` >= 1."""
+    if features is not None and not callable(features):
         raise TypeError(f"features must be a callable mapping images [n, ...] to features [n, k], "
                         f"or None for the digits classifier's; got {type(features).__name__}")
     _check.integer(batch_size, "batch_size", low=1)
-    return features
 
 
 def _check_pairwise_memory(n: int, m: int, batch_size: int, what: str) -> None:
@@ -188,19 +161,10 @@ def _check_features_and_samples(real, fake, features, batch_size) -> Callable:
     """The checks every metric makes before it calls ``features`` (and before the digits
     classifier is trained for the default): the feature map, the batch size and both sample sets'
     type, device, size and finiteness."""
-    if features is not None and not callable(features):
-        raise TypeError(f"features must be a callable mapping images [n, ...] to features [n, k], "
-                        f"or None for the digits classifier's; got {type(features).__name__}")
-    _check.integer(batch_size, "batch_size", low=1)
-    for name, images in (("real", real), ("fake", fake)):
-        if not isinstance(images, torch.Tensor):
-            raise TypeError(f"{name} must be a torch tensor of samples [n, ...], got {type(images).__name__}")
-        if images.device.type == "meta":
-            raise ValueError(f"{name} is a meta tensor, which holds no values")
-        if images.dim() < 1 or images.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one sample, got shape {list(images.shape)}")
-        _check.finite_array(images, name)
-    return _check_features_and_batch(features, batch_size)
+    _check_feature_map(features, batch_size)
+    _check_samples(real, "real")
+    _check_samples(fake, "fake")
+    return digits_classifier().features if features is None else features
 
 
 def fid(real, fake, features: Callable | None = None, *, batch_size: int = 500) -> float:
@@ -301,7 +265,7 @@ def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionSc
     shape = list(given.shape) if isinstance(given, torch.Tensor) else list(np.shape(given))
     if len(shape) != 2:
         raise ValueError(f"{name} must have shape [n, C], got {shape}")
-    x = _float64_matrix(given, name)                                            # [n, C]
+    x = _check.float64_matrix(given, name)                                            # [n, C]
     if logits is None:
         if torch.any(x < 0) or not torch.allclose(x.sum(dim=1), torch.ones(x.shape[0], dtype=torch.float64),
                                                   atol=1e-5):

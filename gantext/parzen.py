@@ -15,7 +15,6 @@ import numpy as np
 import torch
 
 from . import _check
-from .metrics import _float64_matrix
 
 __all__ = ["ParzenEstimate", "parzen_log_prob", "parzen_log_likelihood"]
 
@@ -72,8 +71,8 @@ def parzen_log_prob(centres, x, sigma: float, *, batch_size: int = 500) -> torch
     centres (a generator's samples), ``x`` ``[m, ...]`` the points to evaluate; both are
     flattened to vectors of the same dimension ``d``. Returns a float64 tensor ``[m]``.
     """
-    c = _float64_matrix(centres, "centres")                                     # [N, d]
-    q = _float64_matrix(x, "x")                                                 # [m, d]
+    c = _check.float64_matrix(centres, "centres")                                     # [N, d]
+    q = _check.float64_matrix(x, "x")                                                 # [m, d]
     if c.shape[1] != q.shape[1]:
         raise ValueError(f"x must have the centres' dimension {c.shape[1]}, got {q.shape[1]}")
     sigma = _check_sigma(sigma)
@@ -111,13 +110,13 @@ def parzen_log_likelihood(samples, test, *, sigma: float | None = None, validati
             raise ValueError("validation is used only to choose sigma from sigmas; with a fixed sigma leave it out")
         grid = [_check_sigma(sigma)]
     batch_size = _check_batch_size(batch_size)
-    c = _float64_matrix(samples, "samples")                                     # [N, d]
-    t = _float64_matrix(test, "test")                                           # [m, d]
+    c = _check.float64_matrix(samples, "samples")                                     # [N, d]
+    t = _check.float64_matrix(test, "test")                                           # [m, d]
     if t.shape[1] != c.shape[1]:
         raise ValueError(f"test must have the samples' dimension {c.shape[1]}, got {t.shape[1]}")
     _check_block(t.shape[0], c.shape[0], batch_size)
     if len(grid) > 1 or validation is not None:
-        v = _float64_matrix(validation, "validation")                           # [m_val, d]
+        v = _check.float64_matrix(validation, "validation")                           # [m_val, d]
         if v.shape[1] != c.shape[1]:
             raise ValueError(f"validation must have the samples' dimension {c.shape[1]}, got {v.shape[1]}")
         _check_block(v.shape[0], c.shape[0], batch_size)

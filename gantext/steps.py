@@ -7,6 +7,7 @@ mathematics does not need (see :func:`gantext.train.fit`). Chapter 1 reads these
 
 from __future__ import annotations
 
+import functools
 import inspect
 from typing import Callable
 
@@ -56,6 +57,7 @@ def batch_independent(D: nn.Module) -> bool:
                    for m in D.modules())
 
 
+@functools.lru_cache(maxsize=64)   # update_d asks at every step; inspecting a signature is slow
 def takes_generator(penalty: Penalty | None) -> bool:
     """Whether ``penalty`` accepts a ``generator=`` keyword (``gt.gradient_penalty`` does): then the
     training loop passes its noise stream, and the run depends on its seed alone."""
