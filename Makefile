@@ -13,7 +13,7 @@ JB_STRICT := -W -n --keep-going
 # process on two cores made PyTorch spin-wait: more CPU time, not less wall time).
 PYTEST_WORKERS ?= 2
 
-.PHONY: all book test unit nbval nbval-compatible book-check offline-check notebooks audit mutants pdf colab-check clean clean-venv
+.PHONY: all book test unit nbval nbval-compatible book-check offline-check notebooks audit mutants reproduce pdf colab-check clean clean-venv
 
 all: book
 
@@ -66,6 +66,13 @@ audit: $(STAMP)
 
 mutants: $(STAMP)
 	$(BIN)/python tools/mutants.py --resume
+
+# Outside `make test`. The published mode-collapse tables rerun on their own protocols (VEEGAN's
+# Table 1: GAN, unrolled, WGAN-GP; PacGAN's Table 1: packing 1-4), 5 seeds each, written with
+# provenance to results/reproduce.json. Hours on a CPU; PacGAN's 400,000 steps want a GPU.
+reproduce: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python -m gantext.reproduce --table veegan --threads 1
+	$(BIN)/python -m gantext.reproduce --table pacgan
 
 # The whole book as one PDF, offline (_build/pdf/book.pdf): each built page printed by headless
 # Chromium after MathJax, joined by pdfunite; then its test. Needs Debian's chromium, poppler-utils.
