@@ -216,12 +216,19 @@ def samples_2d(samples=None, means=None, *, data=None, ax=None, title: str | Non
     return ax
 
 
+# Trajectories in a game's phase plane are neither a generator nor a discriminator: their colours
+# avoid GENERATOR and DISCRIMINATOR, so that orange and green keep their meaning in every figure.
+PATH_COLOURS = (OPTIMAL, "#c0392b", "#b8860b", "#17becf", "#7f8c8d", DATA)
+
+
 def vector_field(field: Callable, *, extent: float = 2.0, trajectories: Sequence = (),
                  labels: Sequence[str] = (), ax=None, title: str | None = None,
                  xlabel: str = "generator parameter", ylabel: str = "discriminator parameter",
-                 density: int = 21):
+                 density: int = 21, colors: Sequence | None = None):
     """A two-player game's vector field ``field(u, v) -> (du, dv)`` as arrows, with trajectories
-    (arrays ``[T, 2]``) drawn over it; a circle marks each trajectory's start."""
+    (arrays ``[T, 2]``) drawn over it; a circle marks each trajectory's start. ``colors`` gives
+    one Matplotlib colour per trajectory (default: ``PATH_COLOURS`` in turn, none of them the
+    generator's orange or the discriminator's green)."""
     if not callable(field):
         raise TypeError(f"field must be a function field(u, v) -> (du, dv), got {type(field).__name__}")
     if not (_is_number(extent) and math.isfinite(extent) and extent > 0):
@@ -232,6 +239,19 @@ def vector_field(field: Callable, *, extent: float = 2.0, trajectories: Sequence
         raise TypeError("trajectories and labels must be sequences (of [T, 2] arrays and of strings)")
     for i, path in enumerate(trajectories):
         _array(path, f"trajectories[{i}]", cols=2)
+    if colors is None:
+        colors = [PATH_COLOURS[i % len(PATH_COLOURS)] for i in range(len(trajectories))]
+    elif isinstance(colors, (str, bytes)) or not hasattr(colors, "__len__"):
+        raise TypeError(f"colors must be a sequence of colours, one per trajectory, got {colors!r:.80}")
+    elif len(colors) < len(trajectories):
+        raise ValueError(f"colors must hold one colour per trajectory: {len(colors)} colours for "
+                         f"{len(trajectories)} trajectories")
+    else:
+        import matplotlib.colors as mcolors
+
+        for i, c in enumerate(colors):
+            if not mcolors.is_color_like(c):
+                raise ValueError(f"colors[{i}] is not a Matplotlib colour: {c!r:.80}")
     _title(title)
     ax = _axes(ax)
     grid = np.linspace(-extent, extent, density)
@@ -240,7 +260,7 @@ def vector_field(field: Callable, *, extent: float = 2.0, trajectories: Sequence
     ax.quiver(u, v, du, dv, color="0.6", angles="xy", width=0.003)
     for i, path in enumerate(trajectories):
         path = np.asarray(path)
-        colour = PALETTE[(i + 1) % len(PALETTE)]
+        colour = colors[i]
         ax.plot(path[:, 0], path[:, 1], color=colour, lw=1.5,
                 label=labels[i] if i < len(labels) else None)
         ax.plot(*path[0], "o", color=colour, ms=5)

@@ -61,6 +61,24 @@ def test_vector_field_draws_the_field_and_the_trajectories():
     np.testing.assert_allclose(ax.lines[0].get_xydata(), path)
 
 
+def test_vector_field_colours_avoid_the_players_and_follow_colors():
+    paths = [gt.theory.gradient_play(gt.theory.bilinear_field, (r, 0.0), 0.1, 10) for r in (0.5, 1.0, 1.5)]
+    ax = gt.plot.vector_field(gt.theory.bilinear_field, trajectories=paths, density=5)
+    from matplotlib.colors import to_hex
+    drawn = [to_hex(line.get_color()) for line in ax.lines[:6:2]]
+    assert len(set(drawn)) == 3
+    assert not {gt.plot.GENERATOR, gt.plot.DISCRIMINATOR} & set(drawn)
+    ax = gt.plot.vector_field(gt.theory.bilinear_field, trajectories=paths, density=5,
+                              colors=["k", "#c0392b", "tab:blue"])
+    assert [to_hex(line.get_color()) for line in ax.lines[:6:2]] == ["#000000", "#c0392b", "#1f77b4"]
+    with pytest.raises(ValueError, match="one colour per trajectory"):
+        gt.plot.vector_field(gt.theory.bilinear_field, trajectories=paths, colors=["k"])
+    with pytest.raises(ValueError, match="not a Matplotlib colour"):
+        gt.plot.vector_field(gt.theory.bilinear_field, trajectories=paths, colors=["k", "k", "nope"])
+    with pytest.raises(TypeError, match="colors"):
+        gt.plot.vector_field(gt.theory.bilinear_field, trajectories=paths, colors="k")
+
+
 def test_training_curves_smooth_with_a_moving_average():
     history = gt.History()
     history.append(torch.tensor(1.0), torch.tensor(2.0))
