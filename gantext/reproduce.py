@@ -82,7 +82,13 @@ N_SAVED = 1000   # samples of each model stored beside the results
 
 @dataclass(frozen=True)
 class PacGANProtocol:
-    """PacGAN's Table 1 set-up (Lin et al., 2018; PROTOCOLS.md)."""
+    """PacGAN's Table 1 set-up (Lin et al., 2018; PROTOCOLS.md and the authors' code).
+
+    As in the authors' code: the generator's hidden layers have no bias (batch norm follows, its
+    running statistics with momentum 0.05), the discriminator sees ``batch_size`` packed inputs
+    (``m · batch_size`` samples), the generator loss is the non-saturating one. One difference
+    remains: their code (ALI's training algorithm) updates D and G simultaneously from one
+    minibatch, :func:`gantext.fit` alternates them."""
 
     name: str = "PacGAN Table 1"
     latent_dim: int = 2                              # z ~ N(0, I) in R^2
@@ -105,7 +111,7 @@ class PacGANProtocol:
         layers: list[nn.Module] = []
         width = self.latent_dim
         for h in self.g_hidden:
-            layers += [nn.Linear(width, h), nn.BatchNorm1d(h), nn.ReLU()]
+            layers += [nn.Linear(width, h, bias=False), nn.BatchNorm1d(h, momentum=0.05), nn.ReLU()]
             width = h
         return _normal_init(_Generator(nn.Sequential(*layers, nn.Linear(width, 2)), self.latent_dim),
                             self.init_std)
