@@ -166,7 +166,8 @@ def _normal_init(model: nn.Module, std: float) -> nn.Module:
     for layer in model.modules():
         if isinstance(layer, nn.Linear):
             nn.init.normal_(layer.weight, 0.0, std)
-            nn.init.zeros_(layer.bias)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
     return model
 
 
