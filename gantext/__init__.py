@@ -25,9 +25,11 @@ from . import (classifier, coverage, critic, data, history, lipschitz, losses, m
 # Data (chapters 1-8)
 from .data import Distribution, Gaussian1D, GaussianMixture, digits, grid, mnist, ring  # noqa: E402
 # Networks (chapters 1-7)
-from .models import (ACGANDiscriminator, ACGANOutput, ConditionalDCGANDiscriminator,  # noqa: E402
+from .models import (ACGANDiscriminator, ACGANOutput, ConditionalBatchNorm2d,  # noqa: E402
+                     ConditionalBNGenerator, ConditionalDCGANDiscriminator,
                      ConditionalDCGANGenerator, DCGANDiscriminator, DCGANGenerator,
-                     MinibatchStdDev, MLPDiscriminator, MLPGenerator, dcgan_init_, latent_noise)
+                     MinibatchStdDev, MLPDiscriminator, MLPGenerator, ProjectionDiscriminator,
+                     dcgan_init_, latent_noise)
 # Training (chapter 1 onwards)
 from .history import History, at_steps, every  # noqa: E402
 from .penalties import clip_weights_, gradient_penalty, interpolates, r1_penalty  # noqa: E402

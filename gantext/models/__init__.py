@@ -11,14 +11,17 @@ et al., 2018, a simple form of Salimans et al.'s minibatch discrimination) and p
 Lin et al., 2018).
 
 The MLPs live in :mod:`gantext.models.mlp`, the convolutional networks of chapters 6 and 7 in
-:mod:`gantext.models.dcgan`; every name is available here.
+:mod:`gantext.models.dcgan`, the projection discriminator and class-conditional batch norm of
+chapter 7 in :mod:`gantext.models.projection`; every name is available here.
 """
 
 from ._common import latent_noise
 from .dcgan import (ACGANDiscriminator, ACGANOutput, ConditionalDCGANDiscriminator,
                     ConditionalDCGANGenerator, DCGANDiscriminator, DCGANGenerator, dcgan_init_)
 from .mlp import MinibatchStdDev, MLPDiscriminator, MLPGenerator
+from .projection import ConditionalBatchNorm2d, ConditionalBNGenerator, ProjectionDiscriminator
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "MinibatchStdDev", "latent_noise", "dcgan_init_",
            "DCGANGenerator", "DCGANDiscriminator", "ConditionalDCGANGenerator",
-           "ConditionalDCGANDiscriminator", "ACGANDiscriminator", "ACGANOutput"]
+           "ConditionalDCGANDiscriminator", "ACGANDiscriminator", "ACGANOutput",
+           "ConditionalBatchNorm2d", "ConditionalBNGenerator", "ProjectionDiscriminator"]
