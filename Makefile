@@ -69,7 +69,7 @@ mutants: $(STAMP)
 
 # Outside `make test`. The published mode-collapse tables rerun on their own protocols (VEEGAN's
 # Table 1: GAN, unrolled, WGAN-GP; PacGAN's Table 1: packing 1-4), 5 seeds each, written with
-# provenance to results/reproduce.json. Hours on a CPU; PacGAN's 400,000 steps want a GPU.
+# provenance to gantext/results/reproduce.json. Hours on a CPU; PacGAN's 400,000 steps want a GPU.
 reproduce: $(STAMP)
 	OMP_NUM_THREADS=1 $(BIN)/python -m gantext.reproduce --table veegan --threads 1
 	$(BIN)/python -m gantext.reproduce --table pacgan

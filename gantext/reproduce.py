@@ -9,7 +9,8 @@ beside "our rerun on the same protocol":
 * PacGAN's Table 1 (Lin et al., 2018): :data:`PACGAN_PROTOCOL`, a 4 × 400 ReLU generator with
   batch normalisation, a maxout discriminator judging m packed samples, m = 1…4.
 
-Every run is written to a results file (``results/reproduce.json``) with what produced it:
+Every run is written to a results file shipped with the package (``gantext/results/reproduce.json``,
+:data:`RESULTS`) with what produced it:
 command, protocol, commit, torch, machine, device and wall time, and 1,000 of each model's samples
 beside it (``.npz``). ``python -m gantext.reproduce --help`` (``make reproduce``) runs them.
 """
@@ -44,7 +45,8 @@ from .train import TrainConfig, fit
 from .utils import device as resolve_device
 
 __all__ = ["PacGANProtocol", "PACGAN_PROTOCOL", "VEEGAN_PROTOCOL", "VEEGAN_REMEDIES",
-           "PACGAN_PACKING", "PUBLISHED", "protocol_record", "run", "load_results", "main"]
+           "PACGAN_PACKING", "PUBLISHED", "RESULTS", "protocol_record", "run", "load_results",
+           "load_samples", "main"]
 
 # The rows of VEEGAN's Table 1 that are GAN variants (ALI, VEEGAN and GDPP need their own models).
 VEEGAN_REMEDIES = (
@@ -78,6 +80,7 @@ PUBLISHED = {
     },
 }
 N_SAVED = 1000   # samples of each model stored beside the results
+RESULTS = Path(__file__).resolve().parent / "results" / "reproduce.json"
 
 
 @dataclass(frozen=True)
@@ -300,10 +303,21 @@ def run(table: str, method: str, data_name: str, seeds: Sequence[int], *, steps:
     return entry, samples[:, :N_SAVED].numpy().astype(np.float32)
 
 
-def load_results(path: str | os.PathLike) -> list[dict]:
-    """The runs stored in a results file (an empty list if there is none)."""
+def load_results(path: str | os.PathLike = RESULTS) -> list[dict]:
+    """The runs stored in a results file (an empty list if there is none); by default the
+    reruns shipped with gantext."""
     path = Path(path)
     return json.loads(path.read_text(encoding="utf-8"))["runs"] if path.is_file() else []
+
+
+def _samples_path(results: Path, table: str, method: str, data: str) -> Path:
+    stem = "".join(c if c.isalnum() else "_" for c in f"{table} {method} {data}")
+    return results.parent / f"{results.stem}-samples" / f"{stem}.npz"
+
+
+def load_samples(table: str, method: str, data: str, path: str | os.PathLike = RESULTS) -> np.ndarray:
+    """The stored samples of one rerun row, ``[seeds, N_SAVED, 2]``."""
+    return np.load(_samples_path(Path(path), table, method, data))["samples"]
 
 
 def _store(path: Path, entry: dict, samples: np.ndarray) -> None:
@@ -316,10 +330,9 @@ def _store(path: Path, entry: dict, samples: np.ndarray) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(dict(runs=runs), indent=1, allow_nan=True) + "\n", encoding="utf-8")
     tmp.replace(path)
-    folder = path.parent / f"{path.stem}-samples"
-    folder.mkdir(exist_ok=True)
-    stem = "".join(c if c.isalnum() else "_" for c in f"{entry['table']} {entry['method']} {entry['data']}")
-    np.savez_compressed(folder / f"{stem}.npz", samples=samples)
+    target = _samples_path(path, entry["table"], entry["method"], entry["data"])
+    target.parent.mkdir(exist_ok=True)
+    np.savez_compressed(target, samples=samples)
 
 
 def main(argv: Sequence[str] | None = None) -> list[dict]:
@@ -335,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     ap.add_argument("--steps", type=int, default=None, help="fewer steps than the protocol's (a test)")
     ap.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    ap.add_argument("--out", default="results/reproduce.json", help="the results file (JSON)")
+    ap.add_argument("--out", default=str(RESULTS), help="the results file (JSON)")
     args = ap.parse_args(argv)
     table = VEEGAN_PROTOCOL.name if args.table == "veegan" else PACGAN_PROTOCOL.name
     methods = args.methods or ([r.name for r in VEEGAN_REMEDIES] if args.table == "veegan"
@@ -354,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         for data_name in args.data:
             entry, samples = run(table, method, data_name, range(args.seeds), steps=args.steps,
                                  device=args.device, argv=argv)
-            if entry["full_protocol"] or args.out != "results/reproduce.json":
+            if entry["full_protocol"] or Path(args.out).resolve() != RESULTS:
                 _store(Path(args.out), entry, samples)
             s = entry["summary"]
             print(f"{table} | {method:>15} {data_name:>4}: modes {s['modes'][0]:5.2f} ± {s['modes'][1]:.2f}"
