@@ -2,7 +2,9 @@
 
 The protocol of the VEEGAN and PacGAN tables (Srivastava et al., 2017; Lin et al., 2018): modes
 captured, the fraction of high-quality samples and the reverse KL of their histogram over the
-modes, all in float64.
+modes, all in float64. Two measures for a training run rather than a final score: the effective
+number of modes (:func:`effective_modes`), which needs no sample to be high quality, and the
+distance the sample mean travels between snapshots (:func:`mean_travel`), which shows mode hopping.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import torch
 
 from . import _check
 
-__all__ = ["ModeCoverage", "mode_coverage"]
+__all__ = ["ModeCoverage", "mode_coverage", "effective_modes", "mean_travel"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +112,52 @@ def mode_coverage(samples, means, std, threshold: float = 3.0) -> ModeCoverage:
                         reverse_kl=reverse_kl,
                         counts=tuple(int(c) for c in counts),
                         n_samples=int(x.shape[0]))
+
+
+def effective_modes(samples, means) -> float:
+    r"""The effective number of modes :math:`e^{H(q)}` of ``samples`` (chapter 5).
+
+    :math:`q_k` is the share of *all* samples whose nearest mean is :math:`\mu_k` (no
+    high-quality cut) and :math:`H(q) = -\sum_k q_k \log q_k` its entropy in nats, so the
+    measure is 1 when every sample is nearest one mode, :math:`K` when the samples are spread
+    evenly over the :math:`K` modes' neighbourhoods, and :math:`m` for an even spread over
+    :math:`m` of them (the perplexity of :math:`q`). Unlike the benchmark's columns it is defined
+    before the samples are sharp, so early in training it tells a generator collapsed onto one
+    blob from one that spreads its mass. It cannot tell spread from *coverage*: uniform noise on
+    a square around the modes also scores about :math:`K`; the high-quality fraction of
+    :func:`mode_coverage` says which. ``samples``: ``[n, d]``; ``means``: ``[K, d]``. Float64.
+    """
+    x, mu = _cpu_tensor(samples, "samples"), _cpu_tensor(means, "means")
+    if mu.dim() != 2 or mu.shape[0] == 0:
+        raise ValueError(f"means must have shape [K, d] with K >= 1, got {list(mu.shape)}")
+    if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != mu.shape[1]:
+        raise ValueError(f"samples must have shape [n, {mu.shape[1]}] with n >= 1 (the means' "
+                         f"dimension), got {list(x.shape)}")
+    if not bool(torch.isfinite(mu).all()):
+        raise ValueError("means holds NaN or infinite values; every value must be finite")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("samples holds NaN or infinite values (a diverged generator?)")
+    _check.memory(x.shape[0] * mu.shape[0] * 8 * 3, f"distances of {x.shape[0]} samples to {mu.shape[0]} means")
+    nearest = torch.cdist(x.double(), mu.double()).argmin(dim=1)                # [n]
+    q = torch.bincount(nearest, minlength=mu.shape[0]).double() / x.shape[0]   # [K]
+    q = q[q > 0]
+    return math.exp(float(-(q * q.log()).sum()))
+
+
+def mean_travel(snapshots) -> torch.Tensor:
+    r"""How far the sample mean moves between consecutive snapshots of one generator (chapter 5).
+
+    ``snapshots``: ``[T, n, d]``, the samples of one model at ``T >= 2`` moments of training
+    (drawn from the same latent batch each time). Returns the ``T - 1`` Euclidean distances
+    :math:`\lVert \bar x_{t+1} - \bar x_t \rVert`, float64. A generator that covers the ring
+    keeps its mean near the centre and moves it little; a collapsed generator's mean is the
+    position of its one blob, so *mode hopping* shows as long jumps (two neighbouring modes of the
+    unit ring are 0.77 apart, opposite ones 2).
+    """
+    x = _cpu_tensor(snapshots, "snapshots")
+    if x.dim() != 3 or x.shape[0] < 2 or x.shape[1] == 0:
+        raise ValueError(f"snapshots must have shape [T, n, d] with T >= 2 and n >= 1, got {list(x.shape)}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("snapshots holds NaN or infinite values (a diverged generator?)")
+    mean = x.double().mean(dim=1)                                               # [T, d]
+    return (mean[1:] - mean[:-1]).norm(dim=1)                                   # [T - 1]

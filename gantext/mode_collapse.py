@@ -1,9 +1,9 @@
 """Chapter 5's experiment: how many modes of a ring and a grid each remedy for mode collapse
 captures, over seeds, under a fixed benchmark protocol.
 
-A :class:`BenchmarkProtocol` fixes the networks, the optimiser and the budget (VEEGAN's Table 1
-by default, see ``PROTOCOLS.md``); a :class:`Remedy` is one row of the table: a loss and what is
-done against collapse (packing, the minibatch feature, spectral norm, a gradient penalty,
+A :class:`BenchmarkProtocol` fixes the networks, the optimiser and the budget (by default VEEGAN's
+Table 1: Srivastava et al., 2017, as Elfeki et al., 2019 describe it); a :class:`Remedy` is one
+row of the table: a loss and what is done against collapse (packing, the minibatch feature, spectral norm, a gradient penalty,
 unrolling). :func:`table` trains every remedy on every data set for every seed, the seeds of
 one row as one stacked computation (:func:`gantext.fit_stacked`), and scores each model with
 :func:`gantext.mode_coverage`; :func:`summarise` gives mean ± standard error per row. From a
@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
+from . import _check
 from . import losses as _losses
 from .data import grid, ring
 from .coverage import mode_coverage
@@ -34,13 +35,13 @@ from .stacked import fit_stacked, orthogonal_init_, stack_models
 from .train import TrainConfig
 from .utils import device as resolve_device
 
-__all__ = ["BenchmarkProtocol", "Remedy", "VEEGAN_PROTOCOL", "CHAPTER_REMEDIES", "table", "summarise",
-           "main"]
+__all__ = ["BenchmarkProtocol", "Remedy", "VEEGAN_PROTOCOL", "CHAPTER_REMEDIES", "table", "baseline_rows",
+           "summarise", "main"]
 
 
 @dataclass(frozen=True)
 class BenchmarkProtocol:
-    """The networks, optimiser and budget of a mode-collapse benchmark (PROTOCOLS.md).
+    """The networks, optimiser and budget of a mode-collapse benchmark (chapter 5).
 
     Both networks are MLPs with ``hidden`` layers of ``activation``; with ``orthogonal_gain``
     every weight matrix starts orthogonal with that gain and every bias at zero.
@@ -129,12 +130,18 @@ def _train_and_score(protocol: BenchmarkProtocol, remedy: Remedy, data_name: str
         if diverged or not torch.isfinite(x).all():
             warnings.warn(f"{remedy.name} on {data_name}, seed {seed}: training diverged (a NaN or "
                           "infinite loss or sample); its scores are NaN", RuntimeWarning, stacklevel=2)
-            rows.append(dict(row, modes=math.nan, high_quality=math.nan, reverse_kl=math.nan, diverged=True))
+            rows.append(dict(row, modes=math.nan, high_quality=math.nan, reverse_kl=math.nan,
+                             n_high_quality=math.nan, diverged=True))
             continue
-        score = mode_coverage(x, data.means, data.stds)
-        rows.append(dict(row, modes=score.modes_captured, high_quality=score.high_quality_fraction,
-                         reverse_kl=score.reverse_kl, diverged=False))
+        rows.append(dict(row, **_score_row(x, data)))
     return rows
+
+
+def _score_row(x: torch.Tensor, data) -> dict:
+    """The columns of a table row for samples ``x`` of a mixture ``data``."""
+    score = mode_coverage(x, data.means, data.stds)
+    return dict(modes=score.modes_captured, high_quality=score.high_quality_fraction,
+                reverse_kl=score.reverse_kl, n_high_quality=sum(score.counts), diverged=False)
 
 
 def _relative_cost(remedy: Remedy) -> float:
@@ -153,8 +160,9 @@ def table(protocol: BenchmarkProtocol, remedies: Sequence[Remedy], datasets: dic
     spread over that many processes with one thread each (on a CPU the fastest arrangement; on a
     GPU keep ``workers=1``). Each row holds the remedy's name (``method``), the seed, the modes
     captured, the fraction of high-quality samples and the reverse KL of
-    :func:`~gantext.mode_coverage` on ``protocol.n_eval`` samples, ``diverged``, and the training
-    time per model in seconds.
+    :func:`~gantext.mode_coverage` on ``protocol.n_eval`` samples, the number of high-quality
+    samples these scores rest on (``n_high_quality``), ``diverged``, and the training time per
+    model in seconds.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
@@ -181,6 +189,36 @@ def table(protocol: BenchmarkProtocol, remedies: Sequence[Remedy], datasets: dic
     return [row for rows in results for row in rows]
 
 
+def baseline_rows(data, data_name: str, half_width: float, *, n: int = 2500, draws: int = 100,
+                  seed: int = 0) -> list[dict]:
+    """Rows of two samplers that involve no training, scored as :func:`table` scores a model.
+
+    ``"data"``: ``n`` samples of the mixture ``data`` itself (the best a generator can score);
+    ``"uniform noise"``: ``n`` points uniform on the square ``[-half_width, half_width]^d``
+    around it (what a generator that has learned nothing but the data's extent scores by
+    chance). Each sampler is drawn ``draws`` times (row ``seed`` = draw), all from one stream
+    seeded with ``seed``; :func:`summarise` gives their mean and standard error. Rows have
+    :func:`table`'s columns, with ``steps = 0``.
+    """
+    if not (hasattr(data, "means") and hasattr(data, "stds") and hasattr(data, "sample")):
+        raise TypeError("data must be a Gaussian mixture such as gt.ring() or gt.grid()")
+    _check.number(half_width, "half_width", low=0, low_open=True)
+    _check.integer(n, "n", low=1)
+    _check.integer(draws, "draws", low=1)
+    _check.integer(seed, "seed", low=0)
+    rng = torch.Generator().manual_seed(seed)
+    dim = data.means.shape[1]
+    samplers = {"data": lambda: data.sample(n, generator=rng),
+                "uniform noise": lambda: half_width * (2 * torch.rand(n, dim, generator=rng,
+                                                                      dtype=torch.float64) - 1)}
+    rows = []
+    for label, draw in samplers.items():
+        for i in range(draws):
+            rows.append(dict(method=label, data=data_name, seed=i, steps=0, n_modes=len(data.means),
+                             seconds=0.0, **_score_row(draw(), data)))
+    return rows
+
+
 def _mean_se(values: list[float]) -> tuple[float, float]:
     """Mean and standard error; NaN if any value is NaN (a table must not hide a failed run)."""
     if not values or any(math.isnan(v) for v in values):
@@ -194,8 +232,8 @@ def _mean_se(values: list[float]) -> tuple[float, float]:
 def summarise(rows: Sequence[dict]) -> list[dict]:
     """Mean and standard error over seeds for each (remedy, data set), in the order of ``rows``.
 
-    Each summary holds ``modes``, ``high_quality`` (a percentage) and ``reverse_kl`` as
-    ``(mean, standard error)`` pairs, the number of seeds ``n`` and of diverged runs
+    Each summary holds ``modes``, ``high_quality`` (a percentage), ``reverse_kl`` and, when the
+    rows have it, ``n_high_quality`` as ``(mean, standard error)`` pairs, the number of seeds ``n`` and of diverged runs
     ``diverged``. Runs without a single high-quality sample (reverse KL undefined) are left out
     of the reverse-KL mean. A diverged run (``diverged`` true, or NaN modes) makes every mean of
     its group NaN: a table must not hide it.
@@ -212,6 +250,9 @@ def summarise(rows: Sequence[dict]) -> list[dict]:
             modes=_mean_se([math.nan if failed else float(r["modes"]) for r in group]),
             high_quality=_mean_se([math.nan if failed else 100 * float(r["high_quality"]) for r in group]),
             reverse_kl=_mean_se([math.nan] if failed else [v for v in reverse_kl if not math.isnan(v)])))
+        if all("n_high_quality" in r for r in group):
+            summaries[-1]["n_high_quality"] = _mean_se(
+                [math.nan if failed else float(r["n_high_quality"]) for r in group])
     return summaries
 
 

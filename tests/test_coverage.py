@@ -127,3 +127,38 @@ def test_result_is_frozen():
 def test_bad_input_raises_a_clear_value_error(samples, means, std, threshold, match):
     with pytest.raises(ValueError, match=match):
         mode_coverage(samples, means, std, threshold=threshold)
+
+
+# =============================================================================================
+# Effective number of modes and the travel of the sample mean (chapter 5)
+# =============================================================================================
+
+def test_effective_modes_is_the_exponential_of_the_nearest_mode_entropy_by_hand():
+    from gantext.coverage import effective_modes
+    means = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+    # All on one mode: 1; evenly on two: 2; evenly on all four: 4 (far from any mode: still counted).
+    assert effective_modes(_points_at(means, [2, 2, 2]), means) == pytest.approx(1.0, abs=1e-15)
+    assert effective_modes(_points_at(means, [0, 3, 0, 3]), means) == pytest.approx(2.0, rel=1e-12)
+    assert effective_modes(_points_at(means, [0, 1, 2, 3], offset=0.3), means) == pytest.approx(4.0, rel=1e-12)
+    # Shares (1/2, 1/4, 1/4): H = (1/2) log 2 + 2 (1/4) log 4 = (3/2) log 2, exp H = 2^(3/2).
+    assert effective_modes(_points_at(means, [1, 1, 0, 3]), means) == pytest.approx(2 ** 1.5, rel=1e-12)
+
+
+def test_effective_modes_ignores_the_high_quality_cut_unlike_mode_coverage():
+    from gantext.coverage import effective_modes
+    ring = gt.ring()
+    x = _points_at(ring.means, list(range(8)), offset=0.2)    # 20 σ off every mode
+    assert mode_coverage(x, ring.means, 0.01).modes_captured == 0
+    assert effective_modes(x, ring.means) == pytest.approx(8.0, rel=1e-12)
+
+
+def test_mean_travel_is_the_distance_between_consecutive_sample_means_by_hand():
+    from gantext.coverage import mean_travel
+    snapshots = torch.tensor([[[0.0, 0.0], [2.0, 0.0]],       # mean (1, 0)
+                              [[1.0, 3.0], [1.0, 5.0]],       # mean (1, 4): 4 away
+                              [[4.0, 0.0], [4.0, 8.0]]])      # mean (4, 4): 3 away
+    torch.testing.assert_close(mean_travel(snapshots), torch.tensor([4.0, 3.0], dtype=torch.float64))
+    with pytest.raises(ValueError, match="T >= 2"):
+        mean_travel(snapshots[:1])
+    with pytest.raises(ValueError, match="NaN"):
+        mean_travel(torch.full((2, 3, 2), float("nan")))

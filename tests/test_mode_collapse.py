@@ -106,3 +106,32 @@ def test_two_worker_processes_give_the_rows_of_one():
 def test_chapter_remedies_have_unique_names():   # a smoke test of the constant the CLI offers
     names = [r.name for r in CHAPTER_REMEDIES]
     assert len(names) == len(set(names)) >= 5
+
+
+def test_rows_carry_the_number_of_high_quality_samples_behind_each_score():
+    rows = table(TINY, [Remedy("GAN")], {"ring": gt.ring()}, [0, 1], device="cpu")
+    for row in rows:
+        assert row["n_high_quality"] == round(row["high_quality"] * TINY.n_eval)
+    summary = summarise(rows)[0]
+    values = [float(r["n_high_quality"]) for r in rows]
+    assert summary["n_high_quality"][0] == pytest.approx(np.mean(values))
+
+
+def test_baseline_rows_score_data_and_uniform_noise_as_the_table_scores_a_model():
+    ring = gt.ring()
+    rows = mode_collapse.baseline_rows(ring, "ring", 1.5, n=500, draws=3, seed=4)
+    assert [(r["method"], r["seed"]) for r in rows] == [("data", i) for i in range(3)] + \
+        [("uniform noise", i) for i in range(3)]
+    rng = torch.Generator().manual_seed(4)   # the same stream, drawn in the same order
+    expected = [ring.sample(500, generator=rng) for _ in range(3)]
+    expected += [1.5 * (2 * torch.rand(500, 2, generator=rng, dtype=torch.float64) - 1) for _ in range(3)]
+    for row, x in zip(rows, expected):
+        score = gt.mode_coverage(x, ring.means, ring.stds)
+        assert (row["modes"], row["high_quality"], row["n_high_quality"]) == \
+            (score.modes_captured, score.high_quality_fraction, sum(score.counts))
+        assert row["data"] == "ring" and not row["diverged"]
+    noise = rows[3:]
+    assert all(abs(x).max() <= 1.5 for x in expected[3:])
+    assert max(r["high_quality"] for r in noise) < 0.02 < min(r["high_quality"] for r in rows[:3])
+    with pytest.raises(ValueError, match="half_width"):
+        mode_collapse.baseline_rows(ring, "ring", 0.0)
