@@ -248,3 +248,19 @@ def test_a_diverging_model_is_marked_without_stopping_the_others_or_raises_when_
     with pytest.raises(gt.TrainingDiverged, match=r"1 of 2 stacked models diverged .*\(0, "):
         fit_stacked(G, D, gt.ring(), config=config, d_lr=[1e30, 2e-4], g_lr=[1e30, 2e-4],
                     on_divergence="raise")
+
+
+def test_stacked_history_keeps_every_step_across_its_storage_blocks():
+    """Losses are written into preallocated blocks (one tensor per step fragmented the heap by
+    gigabytes over 25,000 steps); steps on both sides of a block boundary read back exactly."""
+    from gantext.stacked.training import StackedHistory
+    h = StackedHistory(3)
+    n = StackedHistory._BLOCK + 7
+    d = torch.arange(3 * n, dtype=torch.float32).view(n, 3)
+    for i in range(n):
+        g = -d[i] if i != n - 2 else torch.tensor([1.0, float("nan"), 2.0])
+        h.append(d[i], g)
+    assert h.step == n and h.d_loss.shape == (n, 3)
+    np.testing.assert_array_equal(h.d_loss, d.numpy())
+    np.testing.assert_array_equal(h.g_loss[:5], -d[:5].numpy())
+    assert h.diverged_at.tolist() == [0, n - 1, 0]

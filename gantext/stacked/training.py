@@ -177,8 +177,14 @@ class StackedHistory:
     The marks are kept on the device, so training never waits for a GPU to report them.
     """
 
+    # Losses are written into preallocated blocks of _BLOCK steps: one small tensor kept per step
+    # fragments the C heap between the large transient activations, and over 25,000 steps the
+    # process grew by gigabytes (glibc could not return the freed pages).
+    _BLOCK = 1024
+
     def __init__(self, n_models: int, device: torch.device | str = "cpu"):
-        self._losses: list[Tensor] = []                                         # [2, M] per step
+        self._blocks: list[Tensor] = []                                         # [_BLOCK, 2, M] each
+        self._step = 0
         self._first_bad = torch.zeros(n_models, dtype=torch.long, device=device)   # [M]
         self.records: dict[str, list[tuple[int, list[float]]]] = {}
         self.interrupted = False
@@ -186,18 +192,25 @@ class StackedHistory:
     @property
     def step(self) -> int:
         """The number of generator steps recorded."""
-        return len(self._losses)
+        return self._step
 
     def append(self, d_loss: Tensor, g_loss: Tensor) -> None:
         """Record one generator step's losses, ``[M]`` each, and mark models that diverged."""
-        self._losses.append(torch.stack([d_loss.detach().float(), g_loss.detach().float()]))
-        bad = ~torch.isfinite(self._losses[-1]).all(dim=0)                       # [M]
-        self._first_bad = torch.where(bad & (self._first_bad == 0), self.step, self._first_bad)
+        i = self._step % self._BLOCK
+        if i == 0:
+            self._blocks.append(torch.empty(self._BLOCK, 2, self._first_bad.shape[0],
+                                            dtype=torch.float32, device=self._first_bad.device))
+        row = self._blocks[-1][i]                                               # [2, M]
+        row[0].copy_(d_loss.detach())
+        row[1].copy_(g_loss.detach())
+        self._step += 1
+        bad = ~torch.isfinite(row).all(dim=0)                                   # [M]
+        self._first_bad.masked_fill_(bad & (self._first_bad == 0), self._step)
 
     def _series(self, i: int):
-        if not self._losses:
+        if not self._step:
             return torch.zeros(0, self._first_bad.shape[0]).numpy()
-        return torch.stack(self._losses)[:, i].cpu().numpy()                    # [steps, M]
+        return torch.cat(self._blocks)[:self._step, i].cpu().numpy()            # [steps, M]
 
     @property
     def d_loss(self):
