@@ -47,6 +47,8 @@ from .metrics import (DensityCoverage, InceptionScore, PrecisionRecall,  # noqa:
                       inception_score, kid, precision_recall)
 from .parzen import ParzenEstimate, parzen_log_likelihood, parzen_log_prob  # noqa: E402
 from .classifier import DigitsClassifier, digits_classifier  # noqa: E402
+# Diffusion models (chapter 9)
+from .diffusion import EpsilonMLP, NoiseSchedule, add_noise, epsilon_loss, sample_diffusion  # noqa: E402
 # Utilities and verified claims
 from .utils import device, load_checkpoint, rng, save_checkpoint, seed, training_streams  # noqa: E402
 from .verify import count_claims, verify  # noqa: E402

@@ -35,7 +35,7 @@ RUNS = ROOT / "_build" / "audit"
 NUMERICS = {"default": {}, "COMPATIBLE": {"MKL_CBWR": "COMPATIBLE"}}
 # measured chapter times (s), longest first, so that two workers finish together
 ORDER = ["05-mode-collapse", "04-wasserstein", "07-conditional", "06-dcgan", "01-minimax",
-         "08-evaluation", "02-optimal-discriminator", "03-js-divergence"]
+         "08-evaluation", "09-beyond", "02-optimal-discriminator", "03-js-divergence"]
 
 
 def execute(chapter: str, run: int, numerics: str, out: Path, resume: bool = False) -> dict:
