@@ -1,4 +1,4 @@
-r"""A denoising diffusion probabilistic model (DDPM) small enough to read in one sitting (chapter 9).
+r"""A denoising diffusion probabilistic model (DDPM), small enough to read at once (chapter 9).
 
 Ho, Jain and Abbeel (2020) define a fixed *forward* process that adds Gaussian noise to a data
 point :math:`x_0` over :math:`T` steps with variances :math:`\beta_1, \dots, \beta_T`. With
@@ -46,7 +46,8 @@ class NoiseSchedule:
             raise ValueError("every beta must lie in (0, 1)")
 
     @classmethod
-    def linear(cls, steps: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> "NoiseSchedule":
+    def linear(cls, steps: int = 1000, beta_start: float = 1e-4,
+               beta_end: float = 0.02) -> "NoiseSchedule":
         _check.integer(steps, "steps", low=1)
         _check.number(beta_start, "beta_start", low=0)
         _check.number(beta_end, "beta_end", low=0)
@@ -66,14 +67,14 @@ class NoiseSchedule:
 
     @property
     def posterior_variances(self) -> torch.Tensor:
-        r""":math:`\tilde\beta_t = \beta_t (1 - \bar\alpha_{t-1}) / (1 - \bar\alpha_t)`, the variance of
-        :math:`q(x_{t-1} \mid x_t, x_0)`; zero at the first step."""
+        r"""The variance of :math:`q(x_{t-1} \mid x_t, x_0)`, zero at the first step:
+        :math:`\tilde\beta_t = \beta_t (1 - \bar\alpha_{t-1}) / (1 - \bar\alpha_t)`."""
         previous = torch.cat([torch.ones(1, dtype=torch.float64), self.alpha_bars[:-1]])
         return self.betas * (1 - previous) / (1 - self.alpha_bars)
 
 
 class EpsilonMLP(nn.Module):
-    r"""The noise predictor :math:`\varepsilon_\theta(x_t, t)`: an MLP on ``x`` and a sinusoidal code of ``t``.
+    r"""The noise predictor :math:`\varepsilon_\theta(x_t, t)`: an MLP on ``x`` and a code of ``t``.
 
     The step ``t`` (an integer tensor ``[n]`` in ``0 … steps-1``) is scaled to ``[0, 1)`` and
     encoded by ``sin`` and ``cos`` at ``n_frequencies`` geometrically spaced frequencies (the
@@ -89,7 +90,7 @@ class EpsilonMLP(nn.Module):
         _check.integer(n_frequencies, "n_frequencies", low=1)
         hidden = _check.integers(hidden, "hidden")
         self.data_dim, self.steps = data_dim, steps
-        top = math.log(max(steps / 4, 1.0))                   # cycles over [0, 1): at most steps / 4
+        top = math.log(max(steps / 4, 1.0))         # cycles over [0, 1): at most steps / 4
         self.register_buffer("frequencies", torch.exp(torch.linspace(0, top, n_frequencies)))
         layers, width = [], data_dim + 2 * n_frequencies
         for h in hidden:
@@ -111,7 +112,8 @@ def _per_sample(values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> to
 
 def add_noise(x0: torch.Tensor, t: torch.Tensor, schedule: NoiseSchedule,
               noise: torch.Tensor) -> torch.Tensor:
-    r"""Draw :math:`x_t \sim q(x_t \mid x_0)`: :math:`\sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon`.
+    r"""Draw :math:`x_t \sim q(x_t \mid x_0)`, that is
+    :math:`\sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon`.
 
     ``x0`` and ``noise``: ``[n, ...]``; ``t``: integer steps ``[n]`` (0-based).
     """
@@ -139,8 +141,8 @@ def epsilon_loss(model: nn.Module, x0: torch.Tensor, schedule: NoiseSchedule,
 
 
 @torch.no_grad()
-def sample_diffusion(model: nn.Module, n: int, schedule: NoiseSchedule, shape: tuple[int, ...] = (2,),
-                     generator: torch.Generator | None = None,
+def sample_diffusion(model: nn.Module, n: int, schedule: NoiseSchedule,
+                     shape: tuple[int, ...] = (2,), generator: torch.Generator | None = None,
                      device: str | torch.device = "cpu") -> torch.Tensor:
     r"""Ancestral sampling (DDPM's Algorithm 2): ``T`` network evaluations per sample.
 
