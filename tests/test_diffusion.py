@@ -11,8 +11,8 @@ from gantext.diffusion import EpsilonMLP, NoiseSchedule, add_noise, epsilon_loss
 
 
 class LinearDenoiser(torch.nn.Module):
-    """eps(x_t, t) = c_t (x_t - sqrt(abar_t) m): with c_t = b / (a^2 s^2 + b^2) the optimal predictor
-    for data N(m, s^2 I), where a = sqrt(abar_t) and b = sqrt(1 - abar_t)."""
+    """eps(x_t, t) = c_t (x_t - sqrt(abar_t) m). With c_t = b / (a^2 s^2 + b^2) it is the optimal
+    predictor for data N(m, s^2 I), where a = sqrt(abar_t) and b = sqrt(1 - abar_t)."""
 
     def __init__(self, schedule, mean, var, scale=1.0):
         super().__init__()
@@ -33,12 +33,14 @@ def test_alpha_bars_are_running_products_and_match_a_constant_schedule():
         expected.append(running)
     assert s.alpha_bars.tolist() == pytest.approx(expected, rel=1e-12)
     constant = NoiseSchedule(torch.full((10,), 0.1, dtype=torch.float64))
-    assert constant.alpha_bars.tolist() == pytest.approx([0.9 ** k for k in range(1, 11)], rel=1e-12)
+    powers = [0.9 ** k for k in range(1, 11)]
+    assert constant.alpha_bars.tolist() == pytest.approx(powers, rel=1e-12)
     assert NoiseSchedule.linear().steps == 1000
 
 
 def test_posterior_variance_is_bayes_rule_for_two_gaussians():
-    # q(x_{t-1} | x_t, x_0): prior N(., 1 - abar_{t-1}), likelihood x_t | x_{t-1} ~ N(sqrt(alpha_t) ., beta_t)
+    # q(x_{t-1} | x_t, x_0): prior N(., 1 - abar_{t-1}),
+    # likelihood x_t | x_{t-1} ~ N(sqrt(alpha_t) ., beta_t)
     s = NoiseSchedule.linear(20, 1e-3, 0.3)
     abar, alpha, beta = s.alpha_bars, s.alphas, s.betas
     for t in range(1, 20):
@@ -56,18 +58,20 @@ def test_forward_noising_has_the_closed_form_moments():
     a2 = float(s.alpha_bars[t])
     var = 1 - a2
     se_mean, se_var = math.sqrt(var / n), var * math.sqrt(2 / n)
-    assert xt.mean(0).tolist() == pytest.approx([0.7 * math.sqrt(a2), -1.3 * math.sqrt(a2)], abs=5 * se_mean)
+    expected_mean = [0.7 * math.sqrt(a2), -1.3 * math.sqrt(a2)]
+    assert xt.mean(0).tolist() == pytest.approx(expected_mean, abs=5 * se_mean)
     assert xt.var(0).tolist() == pytest.approx([var, var], abs=5 * se_var)
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.5, 1.5])
 def test_loss_of_a_linear_denoiser_on_gaussian_data_matches_its_closed_form(scale):
-    # eps - c (x_t - a m) = (1 - c b) eps - c a (x0 - m): expected squared norm d [(1 - cb)^2 + c^2 a^2 s^2]
+    # eps - c (x_t - a m) = (1 - c b) eps - c a (x0 - m):
+    # expected squared norm d [(1 - cb)^2 + c^2 a^2 s^2]
     s = NoiseSchedule.linear(100, 1e-4, 0.05)
     mean, var, d, n = [1.0, -2.0], 0.25, 2, 400_000
     model = LinearDenoiser(s, mean, var, scale)
-    x0 = torch.tensor(mean, dtype=torch.float64) + math.sqrt(var) * torch.randn(n, d, generator=gt.rng(1),
-                                                                                dtype=torch.float64)
+    noise = torch.randn(n, d, generator=gt.rng(1), dtype=torch.float64)
+    x0 = torch.tensor(mean, dtype=torch.float64) + math.sqrt(var) * noise
     loss = float(epsilon_loss(model, x0, s, generator=gt.rng(2)))
     a, b, c = model.a, model.b, model.c
     per_step = d * ((1 - c * b) ** 2 + c ** 2 * a ** 2 * var)                     # [T]
@@ -87,7 +91,8 @@ def test_one_reverse_step_with_a_zero_predictor_is_the_formula():
     out = sample_diffusion(Zero(), 5, s, shape=(3,), generator=gt.rng(3))
     g = gt.rng(3)
     x = torch.randn(5, 3, generator=g)
-    x = x / math.sqrt(0.8) + math.sqrt(float(s.posterior_variances[1])) * torch.randn(5, 3, generator=g)
+    sigma = math.sqrt(float(s.posterior_variances[1]))
+    x = x / math.sqrt(0.8) + sigma * torch.randn(5, 3, generator=g)
     x = x / math.sqrt(0.9)
     assert torch.allclose(out, x, atol=1e-6)
 
@@ -107,15 +112,16 @@ def test_epsilon_mlp_shapes_and_a_short_fit_lowers_the_loss():
     data = gt.ring(std=0.05)
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
     g = gt.rng(5)
+    held_out = data.sample(4096, generator=gt.rng(6)).float()
     with torch.no_grad():
-        first = float(epsilon_loss(net, data.sample(4096, generator=gt.rng(6)).float(), s, generator=gt.rng(7)))
+        first = float(epsilon_loss(net, held_out, s, generator=gt.rng(7)))
     for _ in range(200):
         loss = epsilon_loss(net, data.sample(256, generator=g).float(), s, generator=g)
         opt.zero_grad()
         loss.backward()
         opt.step()
     with torch.no_grad():
-        last = float(epsilon_loss(net, data.sample(4096, generator=gt.rng(6)).float(), s, generator=gt.rng(7)))
+        last = float(epsilon_loss(net, held_out, s, generator=gt.rng(7)))
     assert last < 0.8 * first
     assert sample_diffusion(net, 4, s, generator=gt.rng(8)).shape == (4, 2)
 
@@ -124,6 +130,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError):
         NoiseSchedule(torch.tensor([0.5, 1.0]))
     with pytest.raises(ValueError):
-        add_noise(torch.zeros(3, 2), torch.zeros(2, dtype=torch.long), NoiseSchedule.linear(5), torch.zeros(3, 2))
+        add_noise(torch.zeros(3, 2), torch.zeros(2, dtype=torch.long), NoiseSchedule.linear(5),
+                  torch.zeros(3, 2))
     with pytest.raises(TypeError):
         NoiseSchedule.linear(2.5)
