@@ -258,7 +258,9 @@ def _provenance(argv: Sequence[str], device: str) -> dict:
     except (OSError, StopIteration):
         pass
     return dict(command="python -m gantext.reproduce " + " ".join(argv),
-                commit=git("rev-parse", "HEAD"), dirty=bool(git("status", "--porcelain", "--", "gantext")),
+                commit=git("rev-parse", "HEAD"),
+                # tracked files only: the results this command writes into gantext/ are untracked
+                dirty=bool(git("status", "--porcelain", "--untracked-files=no", "--", "gantext")),
                 torch=torch.__version__, python=platform.python_version(),
                 machine=f"{platform.machine()}, {cpu}, {os.cpu_count()} cores",
                 threads=torch.get_num_threads(), device=str(resolve_device(device)),
