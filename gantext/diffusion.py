@@ -9,9 +9,9 @@ closed form
 
 so :math:`x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon`. A network
 :math:`\varepsilon_\theta(x_t, t)` learns to predict :math:`\varepsilon` by regression
-(:func:`epsilon_loss`, the paper's :math:`L_{\mathrm{simple}}`), and :func:`sample` runs the learned
-reverse chain from pure noise (the paper's Algorithm 2). Steps are numbered ``0 … T-1`` in code
-for the paper's ``1 … T``.
+(:func:`epsilon_loss`, the paper's :math:`L_{\mathrm{simple}}`), and :func:`sample_diffusion` runs
+the learned reverse chain from pure noise (the paper's Algorithm 2). Steps are numbered
+``0 … T-1`` in code for the paper's ``1 … T``.
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ beside "our rerun on the same protocol":
 
 * VEEGAN's Table 1 (Srivastava et al., 2017), in the 25,000-iteration form of GDPP (Elfeki et
   al., 2019): :data:`VEEGAN_PROTOCOL` with the rows GAN, unrolled GAN (k = 5) and WGAN-GP;
-* PacGAN's Table 1 (Lin et al., 2018): :data:`PACGAN_PROTOCOL`, a 4 × 400 ReLU generator with
+* PacGAN's Table 1 (Lin et al., 2018): ``PACGAN_PROTOCOL``, a 4 × 400 ReLU generator with
   batch normalisation, a maxout discriminator judging m packed samples, m = 1…4.
 
 Every run is written to a results file shipped with the package (``gantext/results/reproduce.json``,
-:data:`RESULTS`) with what produced it:
+``RESULTS``) with what produced it:
 command, protocol, commit, torch, machine, device and wall time, and 1,000 of each model's samples
 beside it (``.npz``). ``python -m gantext.reproduce --help`` (``make reproduce``) runs them.
 """
@@ -273,7 +273,7 @@ def run(table: str, method: str, data_name: str, seeds: Sequence[int], *, steps:
 
     Returns the run's entry for the results file (protocol, provenance, one row per seed with
     the scores of :func:`~gantext.mode_coverage`, and their summary) and the first
-    :data:`N_SAVED` samples of each model, ``[len(seeds), N_SAVED, 2]``. ``steps`` shortens the
+    ``N_SAVED`` samples of each model, ``[len(seeds), N_SAVED, 2]``. ``steps`` shortens the
     run (a test); the entry then says so, and it is not a rerun of the protocol."""
     record = protocol_record(table, method)
     if data_name not in ("ring", "grid"):
