@@ -46,6 +46,26 @@ def _cpu_tensor(x, name: str) -> torch.Tensor:
     return x
 
 
+
+def _samples_and_means(samples, means) -> tuple[torch.Tensor, torch.Tensor]:
+    """``samples`` ``[n, d]`` and ``means`` ``[K, d]`` as CPU tensors, their shapes checked."""
+    x, mu = _cpu_tensor(samples, "samples"), _cpu_tensor(means, "means")
+    if mu.dim() != 2 or mu.shape[0] == 0:
+        raise ValueError(f"means must have shape [K, d] with K >= 1, got {list(mu.shape)}")
+    if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != mu.shape[1]:
+        raise ValueError(f"samples must have shape [n, {mu.shape[1]}] with n >= 1 (the means' "
+                         f"dimension), got {list(x.shape)}")
+    return x, mu
+
+
+def _check_finite(x: torch.Tensor, mu: torch.Tensor, consequence: str = "") -> None:
+    """Refuse NaN/inf means or samples, and a distance matrix too large for memory."""
+    if not bool(torch.isfinite(mu).all()):
+        raise ValueError("means holds NaN or infinite values; every value must be finite")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("samples holds NaN or infinite values (a diverged generator?)" + consequence)
+    _check.memory(x.shape[0] * mu.shape[0] * 8 * 3, f"distances of {x.shape[0]} samples to {mu.shape[0]} means")
+
 def mode_coverage(samples, means, std, threshold: float = 3.0) -> ModeCoverage:
     r"""Modes captured, fraction of high-quality samples and reverse KL over modes (chapter 5).
 
@@ -77,24 +97,15 @@ def mode_coverage(samples, means, std, threshold: float = 3.0) -> ModeCoverage:
     A perfect sampler of a 2-D mixture scores :math:`1 - e^{-9/2} \approx 98.9\,\%` high quality at
     the default threshold (the probability mass of the 3-standard-deviation disc).
     """
-    x, mu = _cpu_tensor(samples, "samples"), _cpu_tensor(means, "means")
-    if mu.dim() != 2 or mu.shape[0] == 0:
-        raise ValueError(f"means must have shape [K, d] with K >= 1, got {list(mu.shape)}")
-    if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != mu.shape[1]:
-        raise ValueError(f"samples must have shape [n, {mu.shape[1]}] with n >= 1 (the means' "
-                         f"dimension), got {list(x.shape)}")
+    x, mu = _samples_and_means(samples, means)
     sigma = _cpu_tensor(std, "std").double()
     if sigma.dim() == 0:
         sigma = sigma.expand(mu.shape[0])
     if sigma.shape != (mu.shape[0],) or not torch.all(torch.isfinite(sigma) & (sigma > 0)):
         raise ValueError(f"std must be one finite number > 0 or one per mode ({mu.shape[0]}), got {std!r}")
     _check.number(threshold, "threshold", low=0, low_open=True)
-    if not bool(torch.isfinite(mu).all()):
-        raise ValueError("means holds NaN or infinite values; every value must be finite")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError("samples holds NaN or infinite values (a diverged generator?): such samples "
-                         "have no mode coverage; gt.mode_collapse.table marks the run diverged")
-    _check.memory(x.shape[0] * mu.shape[0] * 8 * 3, f"distances of {x.shape[0]} samples to {mu.shape[0]} means")
+    _check_finite(x, mu, ": such samples have no mode coverage; gt.mode_collapse.table marks the "
+                  "run diverged")
     x, mu = x.double(), mu.double()
 
     scaled = torch.cdist(x, mu) / sigma                                         # [n, K] distances in stds
@@ -127,17 +138,8 @@ def effective_modes(samples, means) -> float:
     a square around the modes also scores about :math:`K`; the high-quality fraction of
     :func:`mode_coverage` says which. ``samples``: ``[n, d]``; ``means``: ``[K, d]``. Float64.
     """
-    x, mu = _cpu_tensor(samples, "samples"), _cpu_tensor(means, "means")
-    if mu.dim() != 2 or mu.shape[0] == 0:
-        raise ValueError(f"means must have shape [K, d] with K >= 1, got {list(mu.shape)}")
-    if x.dim() != 2 or x.shape[0] == 0 or x.shape[1] != mu.shape[1]:
-        raise ValueError(f"samples must have shape [n, {mu.shape[1]}] with n >= 1 (the means' "
-                         f"dimension), got {list(x.shape)}")
-    if not bool(torch.isfinite(mu).all()):
-        raise ValueError("means holds NaN or infinite values; every value must be finite")
-    if not bool(torch.isfinite(x).all()):
-        raise ValueError("samples holds NaN or infinite values (a diverged generator?)")
-    _check.memory(x.shape[0] * mu.shape[0] * 8 * 3, f"distances of {x.shape[0]} samples to {mu.shape[0]} means")
+    x, mu = _samples_and_means(samples, means)
+    _check_finite(x, mu)
     nearest = torch.cdist(x.double(), mu.double()).argmin(dim=1)                # [n]
     q = torch.bincount(nearest, minlength=mu.shape[0]).double() / x.shape[0]   # [K]
     q = q[q > 0]
