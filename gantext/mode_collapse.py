@@ -35,8 +35,8 @@ from .stacked import fit_stacked, orthogonal_init_, stack_models
 from .train import TrainConfig
 from .utils import device as resolve_device
 
-__all__ = ["BenchmarkProtocol", "Remedy", "VEEGAN_PROTOCOL", "CHAPTER_REMEDIES", "table", "baseline_rows",
-           "summarise", "main"]
+__all__ = ["BenchmarkProtocol", "Remedy", "VEEGAN_PROTOCOL", "CHAPTER_REMEDIES", "table",
+           "train_stacked", "baseline_rows", "summarise", "main"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,25 @@ CHAPTER_REMEDIES = (
 )
 
 
+def train_stacked(protocol: BenchmarkProtocol, remedy: Remedy, data, seeds: Sequence[int], steps: int,
+                  device: str, per_model_streams: bool) -> tuple[torch.Tensor, list[bool]]:
+    """Train one remedy under ``protocol`` for ``steps`` generator steps, the seeds stacked
+    (model ``m`` from the weights of seed ``seeds[m]``); return ``protocol.n_eval`` samples of
+    every model, ``[M, n_eval, d]``, drawn from one fixed evaluation stream, and which models
+    diverged."""
+    G, D = stack_models(protocol.make_generator, lambda: protocol.make_discriminator(remedy), seeds)
+    config = TrainConfig(steps=steps, batch_size=protocol.batch_size, d_steps=remedy.d_steps,
+                         d_lr=remedy.d_lr or protocol.d_lr, g_lr=remedy.g_lr or protocol.g_lr,
+                         betas=protocol.betas, penalty_weight=remedy.penalty_weight, seed=seeds[0],
+                         device=device, progress=False)
+    history = fit_stacked(G, D, data, remedy.loss, config, gradient_penalty=remedy.gradient_penalty,
+                          unroll_steps=remedy.unroll_steps, per_model_streams=per_model_streams)
+    G.eval()
+    with torch.no_grad():   # one fixed evaluation stream, the same for every remedy
+        samples = G.sample(protocol.n_eval, torch.Generator(device=resolve_device(device)).manual_seed(10**6))
+    return samples, history.diverged.tolist()
+
+
 def _train_and_score(protocol: BenchmarkProtocol, remedy: Remedy, data_name: str, data,
                      seeds: Sequence[int], device: str, threads: int | None) -> list[dict]:
     """Train one remedy on one data set for every seed at once; score each model.
@@ -112,19 +131,11 @@ def _train_and_score(protocol: BenchmarkProtocol, remedy: Remedy, data_name: str
     if threads is not None:
         torch.set_num_threads(threads)
     start = time.perf_counter()
-    G, D = stack_models(protocol.make_generator, lambda: protocol.make_discriminator(remedy), seeds)
-    config = TrainConfig(steps=protocol.steps, batch_size=protocol.batch_size, d_steps=remedy.d_steps,
-                         d_lr=remedy.d_lr or protocol.d_lr, g_lr=remedy.g_lr or protocol.g_lr,
-                         betas=protocol.betas, penalty_weight=remedy.penalty_weight, seed=seeds[0],
-                         device=device, progress=False)
-    history = fit_stacked(G, D, data, remedy.loss, config, gradient_penalty=remedy.gradient_penalty,
-                          unroll_steps=remedy.unroll_steps, per_model_streams=False)
-    G.eval()
-    with torch.no_grad():   # one fixed evaluation stream, the same for every remedy
-        samples = G.sample(protocol.n_eval, torch.Generator(device=resolve_device(device)).manual_seed(10**6))
+    samples, diverged_models = train_stacked(protocol, remedy, data, seeds, protocol.steps, device,
+                                             per_model_streams=False)
     seconds = time.perf_counter() - start
     rows = []
-    for seed, x, diverged in zip(seeds, samples, history.diverged.tolist()):
+    for seed, x, diverged in zip(seeds, samples, diverged_models):
         row = dict(method=remedy.name, data=data_name, seed=int(seed), steps=protocol.steps,
                    n_modes=len(data.means), seconds=seconds / len(seeds))
         if diverged or not torch.isfinite(x).all():

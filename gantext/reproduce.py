@@ -38,8 +38,7 @@ from . import _check
 from . import losses as _losses
 from .coverage import mode_coverage
 from .data import grid, ring
-from .mode_collapse import VEEGAN_PROTOCOL, Remedy, summarise
-from .stacked import fit_stacked, orthogonal_init_, stack_models
+from .mode_collapse import VEEGAN_PROTOCOL, Remedy, summarise, train_stacked
 from .steps import TrainingDiverged
 from .train import TrainConfig, fit
 from .utils import device as resolve_device
@@ -203,17 +202,9 @@ def _jsonable(x):
 
 def _train_veegan(method: str, data, seeds: list[int], steps: int, device: str):
     remedy = {r.name: r for r in VEEGAN_REMEDIES}[method]
-    p = VEEGAN_PROTOCOL
-    G, D = stack_models(p.make_generator, lambda: p.make_discriminator(remedy), seeds)
-    config = TrainConfig(steps=steps, batch_size=p.batch_size, d_steps=remedy.d_steps, d_lr=p.d_lr,
-                         g_lr=p.g_lr, betas=p.betas, penalty_weight=remedy.penalty_weight,
-                         seed=seeds[0], device=device, progress=False)
-    history = fit_stacked(G, D, data, remedy.loss, config, gradient_penalty=remedy.gradient_penalty,
-                          unroll_steps=remedy.unroll_steps)
-    G.eval()
-    with torch.no_grad():
-        samples = G.sample(p.n_eval, torch.Generator(device=resolve_device(device)).manual_seed(10**6))
-    return samples.cpu(), history.diverged.tolist()
+    samples, diverged = train_stacked(VEEGAN_PROTOCOL, remedy, data, seeds, steps, device,
+                                      per_model_streams=True)
+    return samples.cpu(), diverged
 
 
 def _train_pacgan(method: str, data, seeds: list[int], steps: int, device: str):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .dcgan import ConditionalDCGANGenerator, DCGANDiscriminator, _check_labels, dcgan_init_
+from .dcgan import ConditionalDCGANGenerator, DCGANDiscriminator, _check_labels
 from ._common import _check_dim
 
 __all__ = ["ConditionalBatchNorm2d", "ConditionalBNGenerator", "ProjectionDiscriminator"]
@@ -61,12 +61,7 @@ class ConditionalBNGenerator(ConditionalDCGANGenerator):
         super().__init__(n_classes, latent_dim, image_size, channels, width, batch_norm=True)
         layers = [ConditionalBatchNorm2d(m.num_features, self.n_classes)
                   if isinstance(m, nn.BatchNorm2d) else m for m in self.net]
-        self.net = nn.Sequential(*layers)
-        dcgan_init_(self)
-        for m in self.net:   # dcgan_init_ may touch norm layers; keep γ = 1, β = 0 at the start
-            if isinstance(m, ConditionalBatchNorm2d):
-                nn.init.ones_(m.gamma.weight)
-                nn.init.zeros_(m.beta.weight)
+        self.net = nn.Sequential(*layers)   # convolutions keep the DCGAN initialisation
 
     def _input_dim(self) -> int:
         return self.latent_dim
