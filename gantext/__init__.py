@@ -42,9 +42,9 @@ from .lipschitz import (gradient_norms, largest_singular_value, lipschitz_estima
                         lipschitz_upper_bound, power_iteration, wasserstein_estimate)
 # Evaluation (chapters 5 and 8)
 from .coverage import ModeCoverage, mode_coverage  # noqa: E402
-from .metrics import (DensityCoverage, InceptionScore, PrecisionRecall,  # noqa: E402
+from .metrics import (DensityCoverage, InceptionScore, IntraClassFID, PrecisionRecall,  # noqa: E402
                       density_coverage, feature_statistics, fid, frechet_distance,
-                      inception_score, kid, precision_recall)
+                      inception_score, intra_class_fid, kid, precision_recall)
 from .parzen import ParzenEstimate, parzen_log_likelihood, parzen_log_prob  # noqa: E402
 from .classifier import DigitsClassifier, digits_classifier  # noqa: E402
 # Diffusion models (chapter 9)

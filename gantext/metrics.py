@@ -1,6 +1,7 @@
 """Metrics (chapter 8): how good, and how diverse, are a generator's images? Everything in float64.
 
-The Fréchet distance and FID, KID, the Inception Score, precision/recall and density/coverage.
+The Fréchet distance, FID and intra-class FID, KID and the Inception Score; precision/recall and
+density/coverage live in :mod:`gantext.neighbours` and are re-exported here.
 The Parzen-window log-likelihood is :mod:`gantext.parzen`, mode coverage on the toy mixtures of
 chapter 5 is :mod:`gantext.coverage`, and the digits classifier whose features these metrics use
 by default is :mod:`gantext.classifier`.
@@ -16,9 +17,11 @@ import numpy as np
 import torch
 
 from . import _check
-from .classifier import digits_classifier
+from ._features import _check_features_and_samples, _extract
+from .neighbours import DensityCoverage, PrecisionRecall, density_coverage, precision_recall
 
-__all__: list[str] = ["frechet_distance", "feature_statistics", "fid", "kid", "InceptionScore", "inception_score",
+__all__: list[str] = ["frechet_distance", "feature_statistics", "fid", "IntraClassFID", "intra_class_fid", "kid",
+                     "InceptionScore", "inception_score",
                      "PrecisionRecall", "precision_recall", "DensityCoverage", "density_coverage"]
 
 
@@ -36,18 +39,11 @@ class InceptionScore(NamedTuple):
     std: float    # their standard deviation (ddof 0, as in the original code); 0 for one split
 
 
-class PrecisionRecall(NamedTuple):
-    """Improved precision and recall (Kynkäänniemi et al., 2019), both in [0, 1]."""
+class IntraClassFID(NamedTuple):
+    """FID within each class (Miyato and Koyama, 2018), for class-conditional generators."""
 
-    precision: float  # fraction of generated samples inside the real manifold estimate
-    recall: float     # fraction of real samples inside the generated manifold estimate
-
-
-class DensityCoverage(NamedTuple):
-    """Density and coverage (Naeem et al., 2020): fidelity and diversity robust to outliers."""
-
-    density: float   # mean count of real k-NN balls holding a generated sample, over k; about 1 for p_g = p_data
-    coverage: float  # fraction of real k-NN balls holding at least one generated sample, in [0, 1]
+    mean: float            # the mean of ``per_class`` over the classes present in both sets
+    per_class: np.ndarray  # [n_classes] float64: class c's FID, NaN where a set has no sample of c
 
 
 # --- The Fréchet distance and FID ------------------------------------------------------------
@@ -113,58 +109,6 @@ def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
     if f.shape[0] < 2:
         raise ValueError(f"features must hold at least 2 rows to estimate a covariance, got {f.shape[0]}")
     return f.mean(axis=0), np.cov(f, rowvar=False).reshape(f.shape[1], f.shape[1])
-
-
-def _extract(features: Callable, images, batch_size: int, name: str) -> torch.Tensor:
-    """``features`` applied to ``images`` in batches without gradients, as float64 ``[n, k]``."""
-    _check_samples(images, name)
-    out = []
-    with torch.no_grad():
-        for start in range(0, images.shape[0], batch_size):
-            f = features(images[start:start + batch_size])                      # [b, k]
-            if not isinstance(f, torch.Tensor) or f.dim() != 2:
-                raise ValueError("features must map a batch of samples to a tensor of shape [n, k], "
-                                 f"got {getattr(f, 'shape', type(f).__name__)}")
-            out.append(f.detach().cpu().double())
-    result = torch.cat(out)                                                     # [n, k]
-    if not bool(torch.isfinite(result).all()):
-        raise ValueError(f"features of {name} hold NaN or infinite values (is {name} finite, and "
-                         "does features map it to finite vectors?)")
-    return result
-
-
-def _check_samples(images, name: str) -> None:
-    """A tensor of samples ``[n, ...]``: not meta, at least one sample, finite."""
-    if not isinstance(images, torch.Tensor):
-        raise TypeError(f"{name} must be a torch tensor of samples [n, ...], got {type(images).__name__}")
-    if images.device.type == "meta":
-        raise ValueError(f"{name} is a meta tensor, which holds no values")
-    if images.dim() < 1 or images.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one sample, got shape {list(images.shape)}")
-    _check.finite_array(images, name)
-
-
-def _check_feature_map(features, batch_size) -> None:
-    """``features`` is None (the digits classifier's) or a callable; ``batch_size`` >= 1."""
-    if features is not None and not callable(features):
-        raise TypeError(f"features must be a callable mapping images [n, ...] to features [n, k], "
-                        f"or None for the digits classifier's; got {type(features).__name__}")
-    _check.integer(batch_size, "batch_size", low=1)
-
-
-def _check_pairwise_memory(n: int, m: int, batch_size: int, what: str) -> None:
-    """A [min(batch_size, n), m] float64 distance block (and its comparison) fits in memory."""
-    _check.memory(min(batch_size, n) * m * 8 * 2, f"{what} in batches of batch_size={batch_size}")
-
-
-def _check_features_and_samples(real, fake, features, batch_size) -> Callable:
-    """The checks every metric makes before it calls ``features`` (and before the digits
-    classifier is trained for the default): the feature map, the batch size and both sample sets'
-    type, device, size and finiteness."""
-    _check_feature_map(features, batch_size)
-    _check_samples(real, "real")
-    _check_samples(fake, "fake")
-    return digits_classifier().features if features is None else features
 
 
 def fid(real, fake, features: Callable | None = None, *, batch_size: int = 500) -> float:
@@ -242,6 +186,62 @@ def kid(real, fake, features: Callable | None = None, *, degree: int = 3, gamma:
     within_y = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
     return float(within_x + within_y - 2 * kernel(x, y).mean())
 
+def _check_labels(labels, samples, name: str) -> torch.Tensor:
+    """Integer class labels ``[n]``, one per sample, all >= 0."""
+    if not isinstance(labels, torch.Tensor):
+        raise TypeError(f"{name} must be an integer tensor of class labels [n], got {type(labels).__name__}")
+    if labels.dtype.is_floating_point or labels.dtype.is_complex or labels.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class labels, got dtype {labels.dtype}")
+    if labels.dim() != 1 or labels.shape[0] != samples.shape[0]:
+        raise ValueError(f"{name} must have shape [{samples.shape[0]}] (one label per sample), "
+                         f"got {list(labels.shape)}")
+    if labels.numel() and int(labels.min()) < 0:
+        raise ValueError(f"{name} must be class indices >= 0, got {int(labels.min())}")
+    return labels.detach().cpu().long()
+
+
+def intra_class_fid(real, real_labels, fake, fake_labels, features: Callable | None = None, *,
+                    batch_size: int = 500) -> IntraClassFID:
+    r"""FID computed separately within each class, then averaged (chapters 7 and 8).
+
+    For a class-conditional generator the question is not only whether the images look like the
+    data, but whether the images drawn *for class c* look like the data *of class c*, in their
+    variety as well as their typical look. Unconditional :func:`fid` pools the classes, so a
+    generator that draws one good image per class can score well when the features separate
+    the classes; intra-class FID (Miyato and Koyama, 2018) compares the per-class distributions:
+
+    .. math:: \frac{1}{|C|} \sum_{c \in C} \mathrm{FID}\bigl(\{x_i : y_i = c\},
+              \{\tilde x_j : \tilde y_j = c\}\bigr),
+
+    over the classes :math:`C` that both sets contain. ``real_labels`` and ``fake_labels`` are
+    integer tensors ``[n]`` and ``[m]`` (for generated samples, the labels they were drawn
+    for). Each class needs at least 2 samples in each set. Features and conventions as in
+    :func:`fid`: each per-class FID carries its own small-sample bias, of order 1/(samples
+    in the class), so compare models only at equal per-class counts.
+    """
+    features = _check_features_and_samples(real, fake, features, batch_size)
+    real_labels = _check_labels(real_labels, real, "real_labels")
+    fake_labels = _check_labels(fake_labels, fake, "fake_labels")
+    n_classes = int(max(real_labels.max(), fake_labels.max())) + 1
+    shared = [c for c in range(n_classes) if bool((real_labels == c).any()) and bool((fake_labels == c).any())]
+    if not shared:
+        raise ValueError("real_labels and fake_labels share no class: intra-class FID is undefined")
+    for c in shared:
+        for name, labels in (("real", real_labels), ("fake", fake_labels)):
+            if int((labels == c).sum()) < 2:
+                raise ValueError(f"{name} holds {int((labels == c).sum())} sample of class {c}; each class "
+                                 "present in both sets needs at least 2 per set to estimate a covariance")
+    f_real = _extract(features, real, batch_size, "real")                       # [n, k]
+    f_fake = _extract(features, fake, batch_size, "fake")                       # [m, k]
+    if f_real.shape[1] != f_fake.shape[1]:
+        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    per_class = np.full(n_classes, np.nan)
+    for c in shared:
+        per_class[c] = frechet_distance(*feature_statistics(f_real[real_labels == c]),
+                                        *feature_statistics(f_fake[fake_labels == c]))
+    return IntraClassFID(float(np.nanmean(per_class)), per_class)
+
+
 # --- Inception Score --------------------------------------------------------------------------
 
 def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionScore:
@@ -287,102 +287,3 @@ def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionSc
     return InceptionScore(float(scores_np.mean()), float(scores_np.std()))
 
 
-# --- Precision and recall ---------------------------------------------------------------------
-
-def _kth_neighbour_radius(points: torch.Tensor, k: int, batch_size: int) -> torch.Tensor:
-    """Distance from each row of ``points`` ``[n, d]`` to its k-th nearest other row, ``[n]``."""
-    radii = []
-    for start in range(0, points.shape[0], batch_size):
-        dist = torch.cdist(points[start:start + batch_size], points)           # [b, n]
-        radii.append(dist.topk(k + 1, dim=1, largest=False).values[:, k])      # [b] (column 0: itself)
-    return torch.cat(radii)                                                     # [n]
-
-
-def _inside_fraction(queries: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor,
-                     batch_size: int) -> float:
-    """Fraction of ``queries`` lying in at least one ball (centre ``centres[j]``, radius ``radii[j]``)."""
-    inside = 0
-    for start in range(0, queries.shape[0], batch_size):
-        dist = torch.cdist(queries[start:start + batch_size], centres)         # [b, n]
-        inside += int((dist <= radii).any(dim=1).sum())
-    return inside / queries.shape[0]
-
-
-def precision_recall(real, fake, features: Callable | None = None, *, k: int = 3,
-                     batch_size: int = 500) -> PrecisionRecall:
-    r"""Improved precision and recall of Kynkäänniemi et al. (2019) in feature space (chapter 8).
-
-    Each set's manifold is estimated as the union of balls around its feature vectors, the radius
-    of each ball being the distance to the point's ``k``-th nearest neighbour within its own set.
-    *Precision* is the fraction of generated samples that fall inside the real manifold (are
-    they realistic?); *recall* the fraction of real samples inside the generated manifold (is
-    the data covered?). A collapsed generator has high precision and low recall.
-
-    ``features`` is as in :func:`fid` (default: the digits classifier's penultimate layer; pass
-    the identity for features computed beforehand). ``k`` must be smaller than both set sizes
-    (the paper uses ``k = 3``). Distances in float64.
-    """
-    f_real, f_fake = _neighbour_features(real, fake, features, k, batch_size)  # [n, d], [m, d]
-    if not k < min(f_real.shape[0], f_fake.shape[0]):
-        raise ValueError(f"k must be smaller than both set sizes ({f_real.shape[0]} real, "
-                         f"{f_fake.shape[0]} fake), got k={k}")
-    real_radii = _kth_neighbour_radius(f_real, k, batch_size)                   # [n]
-    fake_radii = _kth_neighbour_radius(f_fake, k, batch_size)                   # [m]
-    return PrecisionRecall(precision=_inside_fraction(f_fake, f_real, real_radii, batch_size),
-                           recall=_inside_fraction(f_real, f_fake, fake_radii, batch_size))
-
-
-def _neighbour_features(real, fake, features, k, batch_size):
-    """Check ``k`` and the feature extractor, then extract both sets' features (float64)."""
-    _check.integer(k, "k", low=1)
-    features = _check_features_and_samples(real, fake, features, batch_size)
-    n, m = real.shape[0], fake.shape[0]
-    _check_pairwise_memory(max(n, m), max(n, m), batch_size, f"distances between {n} real and {m} fake samples")
-    f_real = _extract(features, real, batch_size, "real")
-    f_fake = _extract(features, fake, batch_size, "fake")
-    if f_real.shape[1] != f_fake.shape[1]:
-        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
-    return f_real, f_fake
-
-
-def density_coverage(real, fake, features: Callable | None = None, *, k: int = 5,
-                     batch_size: int = 500) -> DensityCoverage:
-    r"""Density and coverage of Naeem et al. (2020), "Reliable Fidelity and Diversity Metrics for
-    Generative Models" (chapter 8).
-
-    Like :func:`precision_recall`, they use balls :math:`B(x_i, r_i)` around the real features
-    :math:`x_1..x_N`, :math:`r_i` being the distance from :math:`x_i` to its ``k``-th nearest
-    other real feature; unlike it, they never build balls around the generated features
-    :math:`y_1..y_M`, so one outlying generated sample cannot swallow the data:
-
-    .. math:: \text{density} = \frac{1}{kM} \sum_{j=1}^{M} \sum_{i=1}^{N} 1[y_j \in B(x_i, r_i)],
-              \qquad
-              \text{coverage} = \frac{1}{N} \sum_{i=1}^{N} 1[\exists\, j:\ y_j \in B(x_i, r_i)].
-
-    *Density* counts how many real neighbourhoods each generated sample falls in (about 1 when
-    the two distributions coincide, above 1 for samples crowded where the data are dense, so
-    unbounded); *coverage* is the fraction of real neighbourhoods that some generated sample
-    reaches, in [0, 1]. Membership is strict, :math:`\lVert y - x_i \rVert < r_i`, as in the
-    authors' code (``prdc``): a generator that returns the real set itself scores density exactly
-    1 and coverage 1. ``features`` is as in :func:`fid`; ``k`` must be smaller than the number of
-    real samples (the paper uses ``k = 5``). Distances in float64.
-    """
-    f_real, f_fake = _neighbour_features(real, fake, features, k, batch_size)  # [N, d], [M, d]
-    if not k < f_real.shape[0]:
-        raise ValueError(f"k must be smaller than the number of real samples ({f_real.shape[0]}), got k={k}")
-    # Distances from the differences themselves, not from |a|² + |b|² − 2a·b: each pair then
-    # gets the same bits in every call: a generated copy of a real point is exactly as far from
-    # each real point as the original, so a copy of a ball's k-th neighbour lies on its boundary.
-    def distances(a, b):
-        return torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist")    # [len(a), len(b)]
-
-    radii = torch.cat([distances(f_real[start:start + batch_size], f_real).topk(k + 1, dim=1, largest=False)
-                       .values[:, k] for start in range(0, f_real.shape[0], batch_size)])  # [N] (column 0: itself)
-    memberships = 0
-    covered = torch.zeros(f_real.shape[0], dtype=torch.bool)                    # [N]
-    for start in range(0, f_fake.shape[0], batch_size):
-        inside = distances(f_fake[start:start + batch_size], f_real) < radii    # [b, N]
-        memberships += int(inside.sum())
-        covered |= inside.any(dim=0)
-    return DensityCoverage(density=memberships / (k * f_fake.shape[0]),
-                           coverage=float(covered.double().mean()))
