@@ -244,10 +244,12 @@ class ConditionalDCGANDiscriminator(DCGANDiscriminator):
     """D(x, y): a DCGAN discriminator that also sees the label (cGAN; chapter 7).
 
     The one-hot label is broadcast to ``n_classes`` constant feature maps and concatenated to
-    the image's channels, so every filter of the first layer can respond to the class. It judges
-    whether ``(x, y)`` is a real pair, so it is trained to score a real image lower under a wrong
-    label; how much it does so once trained is what exercise 7-2 measures. ``forward(x, labels)``
-    returns logits ``[n]``.
+    the image's channels, so every filter of the first layer can respond to the class. It is
+    trained on real pairs against generated pairs and never sees a real image with a wrong label,
+    so the objective asks nothing of it there. Once trained (chapter 7, exercise 7-2) it still
+    scores most real images higher under their true label, by about one standard deviation of its
+    logits on real pairs, which are all small: near equilibrium it separates real pairs from
+    generated ones poorly. ``forward(x, labels)`` returns logits ``[n]``.
     """
 
     def __init__(self, n_classes: int = 10, image_size: int = 8, channels: int = 1, width: int = 64,
