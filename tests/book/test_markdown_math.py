@@ -51,3 +51,19 @@ def test_the_checker_finds_a_wrapped_formula():
 def test_no_inline_formula_is_wrapped_into_a_list_item(path):
     bad = [line for block in markdown_blocks(path) for line in broken_lines(block)]
     assert not bad, f"{path.name}: a line inside $...$ starts like a list item: {bad[:3]}"
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@pytest.mark.parametrize("path", SOURCES + sorted((BOOK.parent / "gantext").rglob("*.py")),
+                         ids=lambda p: p.name)
+def test_no_control_characters(path):
+    # A TeX command written in a Python string without r"" loses its backslash to an escape:
+    # "\varepsilon" becomes a vertical tab and "arepsilon" (and Python's splitlines() then breaks
+    # the cell's source there). The page shows the rest as text, and no other check notices.
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":  # JSON escapes them (\u000b): look at the cells' sources
+        text = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"])
+    bad = [(m.start(), repr(text[max(0, m.start() - 20):m.end() + 10])) for m in CONTROL.finditer(text)]
+    assert not bad, f"{path.name}: control characters at {bad[:5]}"
