@@ -1,7 +1,7 @@
 """Plant one wrong formula at a time in a copy of gantext and run the chapter that teaches it.
 
     python tools/mutants.py                 # every mutant: its chapter, then the unit tests
-    python tools/mutants.py --only ID ...   # some of them
+    python tools/mutants.py --only ID ...   # some of them, merged into the stored results
     python tools/mutants.py --no-units      # chapters only
     python tools/mutants.py --list
 
@@ -203,10 +203,29 @@ def main() -> int:
     if not args.no_units:
         summary["killed_by_units"] = sum(r["killed_by_units"] for r in results)
     print(json.dumps(summary))
-    if not args.only:
-        args.out.write_text(json.dumps({"summary": summary, "results": results}, indent=1,
-                                       ensure_ascii=False) + "\n", encoding="utf-8")
-    return 0 if killed == len(results) else 1
+    all_killed = killed == len(results)
+    if args.only:  # merge into the stored results: these mutants' entries replace their old ones
+        results, summary = merged(args.out, results, summary)
+    args.out.write_text(json.dumps({"summary": summary, "results": results}, indent=1,
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0 if all_killed else 1
+
+
+def merged(path: Path, new: list[dict], run: dict) -> tuple[list[dict], dict]:
+    """The stored results with ``new`` in place of their earlier entries, in declaration order;
+    mutants no longer declared are dropped and declared ones never checked are listed."""
+    stored = json.loads(path.read_text(encoding="utf-8"))["results"] if path.is_file() else []
+    by_id = {r["id"]: r for r in stored} | {r["id"]: r for r in new}
+    declared = [m["id"] for m in load_mutants()]
+    results = [by_id[i] for i in declared if i in by_id]
+    summary = {"command": "python tools/mutants.py, merged with runs of --only (last: "
+                          f"{run['command']} --only {' '.join(r['id'] for r in new)})",
+               "mutants": len(declared), "checked": len(results),
+               "killed_by_chapter": sum(r["killed_by_chapter"] for r in results),
+               "killed_by_units": sum(r.get("killed_by_units", False) for r in results),
+               "units_not_run": [r["id"] for r in results if "killed_by_units" not in r],
+               "not_checked": [i for i in declared if i not in by_id]}
+    return results, summary
 
 
 if __name__ == "__main__":
