@@ -233,6 +233,11 @@ def _train_pacgan(method: str, data, seeds: list[int], steps: int, device: str):
     return torch.stack(out), diverged
 
 
+# What a run's ``dirty`` flag looks at: the package's tracked files, without gantext/results,
+# whose files the runs write (a table's earlier rows included): their output, not their code.
+CODE_PATHS = ("gantext", ":(exclude)gantext/results")
+
+
 def _provenance(argv: Sequence[str], device: str) -> dict:
     root = Path(__file__).resolve().parents[1]
 
@@ -250,8 +255,7 @@ def _provenance(argv: Sequence[str], device: str) -> dict:
         pass
     return dict(command="python -m gantext.reproduce " + " ".join(argv),
                 commit=git("rev-parse", "HEAD"),
-                # tracked files only: the results this command writes into gantext/ are untracked
-                dirty=bool(git("status", "--porcelain", "--untracked-files=no", "--", "gantext")),
+                dirty=bool(git("status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS)),
                 torch=torch.__version__, python=platform.python_version(),
                 machine=f"{platform.machine()}, {cpu}, {os.cpu_count()} cores",
                 threads=torch.get_num_threads(), device=str(resolve_device(device)),

@@ -114,3 +114,28 @@ def test_bad_arguments_are_refused_before_training():
         rp.run("VEEGAN Table 1", "GAN", "ring", [])
     with pytest.raises(SystemExit):
         rp.main(["--table", "veegan", "--methods", "PacGAN2"])
+
+
+def test_dirty_flag_ignores_the_results_the_runs_write(tmp_path):
+    # A table's second row is run after its first row was written into gantext/results: that
+    # file is output, and must not mark the code of the second run as modified.
+    import shutil
+    import subprocess
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path,
+                              capture_output=True, text=True, check=True).stdout
+
+    (tmp_path / "gantext" / "results").mkdir(parents=True)
+    (tmp_path / "gantext" / "code.py").write_text("x = 1\n")
+    (tmp_path / "gantext" / "results" / "reproduce.json").write_text("{}\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "init")
+    status = ("status", "--porcelain", "--untracked-files=no", "--", *rp.CODE_PATHS)
+    (tmp_path / "gantext" / "results" / "reproduce.json").write_text('{"runs": []}\n')
+    assert git(*status) == ""
+    (tmp_path / "gantext" / "code.py").write_text("x = 2\n")
+    assert "code.py" in git(*status)
