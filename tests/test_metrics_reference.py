@@ -6,9 +6,7 @@ References (test-only dependencies, pinned in requirements.lock):
   ``fid_statistics_to_metric`` (FID; the matrix square root from ``np.linalg.eigvals`` of the
   non-symmetric product Σ1Σ2, where gantext uses two symmetric eigendecompositions),
   ``kid_features_to_metric`` (KID, Bińkowski et al.'s code), ``isc_features_to_metric``
-  (Inception Score from logits) and ``prc_features_to_metric`` (Kynkäänniemi et al.'s precision
-  and recall);
-- ``prdc`` (Naeem et al.'s own code) for precision, recall, density and coverage;
+  (Inception Score from logits);
 - scikit-learn's ``polynomial_kernel`` for KID on sets of unequal size, which torch-fidelity
   cannot evaluate without random subsets.
 
@@ -21,33 +19,13 @@ admissible difference is rounding: each test states its tolerance and why.
 import numpy as np
 import pytest
 import torch
-from prdc import compute_prdc
 from sklearn.metrics.pairwise import polynomial_kernel
 from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_isc import isc_features_to_metric
 from torch_fidelity.metric_kid import kid_features_to_metric
-from torch_fidelity.metric_prc import prc_features_to_metric
 
 import gantext as gt
-
-
-def identity(x):
-    return x
-
-
-def feature_sets(dim: int, case: str, n_real: int = 300, n_fake: int = 250, seed: int = 0):
-    """Fixed float64 features ``[n_real, dim]``, ``[n_fake, dim]``: the same distribution
-    (``"same"``) or a shifted, anisotropic, correlated one (``"different"``)."""
-    rng = np.random.default_rng(seed + dim)
-    real = rng.standard_normal((n_real, dim))
-    fake = rng.standard_normal((n_fake, dim))
-    if case == "different":
-        mixing = np.eye(dim) + rng.standard_normal((dim, dim)) / np.sqrt(dim)  # covariance (1.3 M)(1.3 M)ᵀ
-        fake = 1.3 * fake @ mixing.T + rng.uniform(-0.3, 0.5, size=dim)
-    return torch.from_numpy(real), torch.from_numpy(fake)
-
-
-CASES = [(16, "same"), (16, "different"), (64, "same"), (64, "different")]
+from reference_features import CASES, feature_sets, identity
 
 
 # =============================================================================================
@@ -157,89 +135,6 @@ def test_inception_score_parts_are_cut_where_the_original_code_cuts_them():
     score = gt.inception_score(probs, splits=10)
     assert score.mean == pytest.approx(np.mean(parts), rel=1e-12)
     assert score.std == pytest.approx(np.std(parts), rel=1e-10)
-
-# =============================================================================================
-# Precision, recall, density and coverage: prdc and torch-fidelity
-# =============================================================================================
-
-def assert_no_near_ties(points: np.ndarray, queries: np.ndarray, k: int):
-    """No query lies within 1e-9 (relative) of the boundary of any k-NN ball of ``points``, so
-    implementations that round distances differently (scikit-learn's and torch's Euclidean
-    distances both use the ‖a‖² + ‖b‖² − 2a·b form, in their own order) must agree exactly."""
-    within = np.linalg.norm(points[:, None] - points[None], axis=2)           # [n, n]
-    radii = np.sort(within, axis=1)[:, k]                                       # [n] (column 0: itself)
-    gaps = np.abs(np.linalg.norm(queries[:, None] - points[None], axis=2) - radii) / radii  # [m, n]
-    assert gaps.min() > 1e-9
-
-
-@pytest.mark.parametrize("dim, case", CASES)
-@pytest.mark.parametrize("k", [1, 3, 5])
-def test_precision_recall_density_coverage_match_prdc_and_torch_fidelity(dim, case, k):
-    real, fake = feature_sets(dim, case)
-    r, f = real.numpy(), fake.numpy()
-    assert_no_near_ties(r, f, k)
-    assert_no_near_ties(f, r, k)
-    # prdc: nearest_k = k means the k-th nearest *other* point (its kth-value of k + 1 includes
-    # the point itself at distance 0), the same radius as gantext's and torch-fidelity's.
-    reference = compute_prdc(r, f, nearest_k=k)
-    # torch-fidelity's convention is the other way round: features_1 generated, features_2 real.
-    fidelity = prc_features_to_metric(fake, real, prc_neighborhood=k, prc_batch_size=10000,
-                                      save_cpu_ram=False, verbose=False)
-    pr = gt.precision_recall(real, fake, features=identity, k=k)
-    dc = gt.density_coverage(real, fake, features=identity, k=k)
-    n, m = len(r), len(f)
-    # Fractions of points: compared as exact counts. torch-fidelity averages in float32, hence the
-    # rounding of its fractions to counts before comparing.
-    assert round(pr.precision * m) == round(reference["precision"] * m) == round(fidelity["precision"] * m)
-    assert round(pr.recall * n) == round(reference["recall"] * n) == round(fidelity["recall"] * n)
-    assert pr.precision == reference["precision"] and pr.recall == reference["recall"]
-    assert round(dc.coverage * n) == round(reference["coverage"] * n)
-    assert dc.coverage == reference["coverage"]
-    # Density is a count of (generated sample, real ball) memberships over k·M: compared as the
-    # exact integer count (the two divide in different orders, so the floats can differ by 1 ulp).
-    assert round(dc.density * k * m) == round(reference["density"] * k * m)
-    assert dc.density == pytest.approx(reference["density"], rel=1e-14)
-
-
-def test_density_and_coverage_of_the_real_set_itself_are_one_as_in_prdc():
-    # A generator that returns the real features: every real ball holds the copy of its centre
-    # and of the k − 1 neighbours strictly inside it, k memberships per ball, so density is
-    # exactly kN / (kN) = 1 with prdc's strict `<`; a closed ball (`<=`) would also count the
-    # k-th neighbour on the boundary and give (k + 1)/k.
-    real, _ = feature_sets(16, "same", n_real=200)
-    for k in (1, 5):
-        reference = compute_prdc(real.numpy(), real.numpy(), nearest_k=k)
-        result = gt.density_coverage(real, real.clone(), features=identity, k=k)
-        assert tuple(result) == (1.0, 1.0)
-        assert reference["density"] == 1.0 and reference["coverage"] == 1.0
-
-
-def test_ball_boundary_convention_precision_recall_closed_density_coverage_open():
-    # Where a point lies exactly on a ball's boundary the libraries differ by design:
-    # Kynkäänniemi et al.'s code, torch-fidelity and gantext.precision_recall count it inside
-    # (distance <= radius); prdc counts it outside (distance < radius) for all four metrics, and
-    # gantext.density_coverage follows prdc. Points on a line, k = 1: every real radius is 1 and
-    # the fake point 4 lies at distance exactly 1 from the real point 3 (the others far away;
-    # prdc needs k + 2 points in each set).
-    real = torch.tensor([[0.0], [1.0], [2.0], [3.0]], dtype=torch.float64)
-    fake = torch.tensor([[4.0], [10.0], [11.0], [12.0]], dtype=torch.float64)
-    fidelity = prc_features_to_metric(fake, real, prc_neighborhood=1, save_cpu_ram=False, verbose=False)
-    reference = compute_prdc(real.numpy(), fake.numpy(), nearest_k=1)
-    assert gt.precision_recall(real, fake, features=identity, k=1).precision == 0.25 == fidelity["precision"]
-    assert reference["precision"] == 0.0
-    assert tuple(gt.density_coverage(real, fake, features=identity, k=1)) == (0.0, 0.0)
-    assert (reference["density"], reference["coverage"]) == (0.0, 0.0)
-
-
-def test_density_coverage_rejects_bad_arguments():
-    x = torch.randn(6, 3, dtype=torch.float64)
-    with pytest.raises(ValueError, match="k must be smaller"):
-        gt.density_coverage(x, x, features=identity, k=6)
-    with pytest.raises(ValueError, match="an integer >= 1"):
-        gt.density_coverage(x, x, features=identity, k=0)
-    with pytest.raises(ValueError, match="differ in dimension"):
-        gt.density_coverage(x, x[:, :2], features=identity)
-
 
 def test_kid_rejects_bad_arguments():
     x = torch.randn(6, 3, dtype=torch.float64)
