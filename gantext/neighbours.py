@@ -64,7 +64,7 @@ def precision_recall(real, fake, features: Callable | None = None, *, k: int = 3
     they realistic?); *recall* the fraction of real samples inside the generated manifold (is
     the data covered?). A collapsed generator has high precision and low recall.
 
-    ``features`` is as in :func:`fid` (default: the digits classifier's penultimate layer; pass
+    ``features`` is as in :func:`~gantext.metrics.fid` (default: the digits classifier's penultimate layer; pass
     the identity for features computed beforehand). ``k`` must be smaller than both set sizes
     (the paper uses ``k = 3``). Distances in float64.
     """
@@ -110,7 +110,7 @@ def density_coverage(real, fake, features: Callable | None = None, *, k: int = 5
     unbounded); *coverage* is the fraction of real neighbourhoods that some generated sample
     reaches, in [0, 1]. Membership is strict, :math:`\lVert y - x_i \rVert < r_i`, as in the
     authors' code (``prdc``): a generator that returns the real set itself scores density exactly
-    1 and coverage 1. ``features`` is as in :func:`fid`; ``k`` must be smaller than the number of
+    1 and coverage 1. ``features`` is as in :func:`~gantext.metrics.fid`; ``k`` must be smaller than the number of
     real samples (the paper uses ``k = 5``). Distances in float64.
     """
     f_real, f_fake = _neighbour_features(real, fake, features, k, batch_size)  # [N, d], [M, d]
