@@ -65,3 +65,12 @@ def _check_features_and_samples(real, fake, features, batch_size) -> Callable:
     _check_samples(real, "real")
     _check_samples(fake, "fake")
     return digits_classifier().features if features is None else features
+
+
+def _extract_pair(features: Callable, real, fake, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both sets' features, float64 ``[n, k]`` and ``[m, k]``, of one dimension ``k``."""
+    f_real = _extract(features, real, batch_size, "real")                       # [n, k]
+    f_fake = _extract(features, fake, batch_size, "fake")                       # [m, k]
+    if f_real.shape[1] != f_fake.shape[1]:
+        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    return f_real, f_fake

@@ -46,7 +46,6 @@ def _cpu_tensor(x, name: str) -> torch.Tensor:
     return x
 
 
-
 def _samples_and_means(samples, means) -> tuple[torch.Tensor, torch.Tensor]:
     """``samples`` ``[n, d]`` and ``means`` ``[K, d]`` as CPU tensors, their shapes checked."""
     x, mu = _cpu_tensor(samples, "samples"), _cpu_tensor(means, "means")
@@ -65,6 +64,7 @@ def _check_finite(x: torch.Tensor, mu: torch.Tensor, consequence: str = "") -> N
     if not bool(torch.isfinite(x).all()):
         raise ValueError("samples holds NaN or infinite values (a diverged generator?)" + consequence)
     _check.memory(x.shape[0] * mu.shape[0] * 8 * 3, f"distances of {x.shape[0]} samples to {mu.shape[0]} means")
+
 
 def mode_coverage(samples, means, std, threshold: float = 3.0) -> ModeCoverage:
     r"""Modes captured, fraction of high-quality samples and reverse KL over modes (chapter 5).

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from . import _check
-from ._features import _check_features_and_samples, _extract
+from ._features import _check_features_and_samples, _extract_pair
 from .neighbours import DensityCoverage, PrecisionRecall, density_coverage, precision_recall
 
 __all__: list[str] = ["frechet_distance", "feature_statistics", "fid", "IntraClassFID", "intra_class_fid", "kid",
@@ -129,10 +129,7 @@ def fid(real, fake, features: Callable | None = None, *, batch_size: int = 500) 
     bias, and a :class:`UserWarning` says so.
     """
     features = _check_features_and_samples(real, fake, features, batch_size)
-    f_real = _extract(features, real, batch_size, "real")                       # [n, k]
-    f_fake = _extract(features, fake, batch_size, "fake")                       # [m, k]
-    if f_real.shape[1] != f_fake.shape[1]:
-        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    f_real, f_fake = _extract_pair(features, real, fake, batch_size)           # [n, k], [m, k]
     k = f_real.shape[1]
     for name, f in (("real", f_real), ("fake", f_fake)):
         if f.shape[0] < 2:
@@ -168,10 +165,7 @@ def kid(real, fake, features: Callable | None = None, *, degree: int = 3, gamma:
     features = _check_features_and_samples(real, fake, features, batch_size)
     n, m = real.shape[0], fake.shape[0]
     _check.memory((n + m) ** 2 * 8 * 2, f"kid's kernel matrices for {n} real and {m} fake samples")
-    x = _extract(features, real, batch_size, "real")                            # [n, k]
-    y = _extract(features, fake, batch_size, "fake")                            # [m, k]
-    if x.shape[1] != y.shape[1]:
-        raise ValueError(f"features of real and fake differ in dimension: {x.shape[1]} vs {y.shape[1]}")
+    x, y = _extract_pair(features, real, fake, batch_size)                     # [n, k], [m, k]
     for name, f in (("real", x), ("fake", y)):
         if f.shape[0] < 2:
             raise ValueError(f"{name} must hold at least 2 samples for the unbiased estimate, got {f.shape[0]}")
@@ -185,6 +179,7 @@ def kid(real, fake, features: Callable | None = None, *, degree: int = 3, gamma:
     within_x = (k_xx.sum() - k_xx.diagonal().sum()) / (n * (n - 1))             # pairs i != j only
     within_y = (k_yy.sum() - k_yy.diagonal().sum()) / (m * (m - 1))
     return float(within_x + within_y - 2 * kernel(x, y).mean())
+
 
 def _check_labels(labels, samples, name: str) -> torch.Tensor:
     """Integer class labels ``[n]``, one per sample, all >= 0."""
@@ -223,18 +218,17 @@ def intra_class_fid(real, real_labels, fake, fake_labels, features: Callable | N
     real_labels = _check_labels(real_labels, real, "real_labels")
     fake_labels = _check_labels(fake_labels, fake, "fake_labels")
     n_classes = int(max(real_labels.max(), fake_labels.max())) + 1
-    shared = [c for c in range(n_classes) if bool((real_labels == c).any()) and bool((fake_labels == c).any())]
+    counts = {name: torch.bincount(labels, minlength=n_classes)                # [n_classes] each
+              for name, labels in (("real", real_labels), ("fake", fake_labels))}
+    shared = [c for c in range(n_classes) if counts["real"][c] > 0 and counts["fake"][c] > 0]
     if not shared:
         raise ValueError("real_labels and fake_labels share no class: intra-class FID is undefined")
     for c in shared:
-        for name, labels in (("real", real_labels), ("fake", fake_labels)):
-            if int((labels == c).sum()) < 2:
-                raise ValueError(f"{name} holds {int((labels == c).sum())} sample of class {c}; each class "
+        for name, count in counts.items():
+            if int(count[c]) < 2:
+                raise ValueError(f"{name} holds {int(count[c])} sample of class {c}; each class "
                                  "present in both sets needs at least 2 per set to estimate a covariance")
-    f_real = _extract(features, real, batch_size, "real")                       # [n, k]
-    f_fake = _extract(features, fake, batch_size, "fake")                       # [m, k]
-    if f_real.shape[1] != f_fake.shape[1]:
-        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
+    f_real, f_fake = _extract_pair(features, real, fake, batch_size)           # [n, k], [m, k]
     per_class = np.full(n_classes, np.nan)
     for c in shared:
         per_class[c] = frechet_distance(*feature_statistics(f_real[real_labels == c]),
@@ -285,5 +279,3 @@ def inception_score(probs=None, *, logits=None, splits: int = 10) -> InceptionSc
         scores.append(math.exp(float(kl.mean())))
     scores_np = np.array(scores)
     return InceptionScore(float(scores_np.mean()), float(scores_np.std()))
-
-

@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple
 import torch
 
 from . import _check
-from ._features import _check_features_and_samples, _check_pairwise_memory, _extract
+from ._features import _check_features_and_samples, _check_pairwise_memory, _extract_pair
 
 __all__: list[str] = ["PrecisionRecall", "precision_recall", "DensityCoverage", "density_coverage"]
 
@@ -84,11 +84,7 @@ def _neighbour_features(real, fake, features, k, batch_size):
     features = _check_features_and_samples(real, fake, features, batch_size)
     n, m = real.shape[0], fake.shape[0]
     _check_pairwise_memory(max(n, m), max(n, m), batch_size, f"distances between {n} real and {m} fake samples")
-    f_real = _extract(features, real, batch_size, "real")
-    f_fake = _extract(features, fake, batch_size, "fake")
-    if f_real.shape[1] != f_fake.shape[1]:
-        raise ValueError(f"features of real and fake differ in dimension: {f_real.shape[1]} vs {f_fake.shape[1]}")
-    return f_real, f_fake
+    return _extract_pair(features, real, fake, batch_size)
 
 
 def density_coverage(real, fake, features: Callable | None = None, *, k: int = 5,
