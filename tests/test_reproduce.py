@@ -3,6 +3,8 @@
 import json
 import math
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -119,8 +121,6 @@ def test_bad_arguments_are_refused_before_training():
 def test_dirty_flag_ignores_the_results_the_runs_write(tmp_path):
     # A table's second row is run after its first row was written into gantext/results: that
     # file is output, and must not mark the code of the second run as modified.
-    import shutil
-    import subprocess
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
 
