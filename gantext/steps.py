@@ -7,8 +7,10 @@ mathematics does not need (see :func:`gantext.train.fit`). Chapter 1 reads these
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import math
 from typing import Callable
 
 import torch
@@ -36,12 +38,43 @@ def forward(model: nn.Module, x: Tensor, labels: Tensor | None) -> Tensor:
     return model(x, labels) if labels is not None and hasattr(model, "n_classes") else model(x)
 
 
-def autocast(device: torch.device, enabled: bool) -> torch.autocast:
+def autocast(device: torch.device, enabled: bool):
     """bf16 mixed precision for forward passes on CUDA when ``enabled`` (never on the CPU):
     parameters, gradients and optimiser state stay float32, and bf16 has float32's exponent
-    range, so no loss scaling is needed."""
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16,
-                          enabled=enabled and device.type == "cuda")
+    range, so no loss scaling is needed. When not enabled, autocast is switched off inside (a
+    caller's own autocast region included); outside any such region that needs no context."""
+    on = enabled and device.type == "cuda"
+    if not on and not torch.is_autocast_enabled(device.type):
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=on)
+
+
+def parameters_of(opt: torch.optim.Optimizer) -> list[Tensor]:
+    """The parameters ``opt`` updates, in its order."""
+    return [p for group in opt.param_groups for p in group["params"]]
+
+
+def finite(loss: Tensor) -> bool:
+    """Whether every entry of ``loss`` is finite (a host read: on a GPU it waits for the device)."""
+    loss = loss.detach()
+    return math.isfinite(loss.item()) if loss.numel() == 1 else bool(torch.isfinite(loss).all())
+
+
+def backward_and_step(loss: Tensor, opt: torch.optim.Optimizer) -> None:
+    """Minimise ``loss`` by one step of ``opt``: gradients are computed for ``opt``'s parameters
+    only (those of the other network are neither computed nor touched) and replace, not add to,
+    the previous step's. The same update as ``opt.zero_grad(); loss.backward(); opt.step()`` with
+    the other network frozen, without the bookkeeping that costs more than the arithmetic at the
+    book's sizes."""
+    params = parameters_of(opt)
+    for p in params:
+        p.grad = None
+    trainable = [p for p in params if p.requires_grad]
+    if not trainable:
+        raise ValueError(f"every parameter of the optimiser ({type(opt).__name__}) has "
+                         "requires_grad=False: there is nothing to train")
+    loss.backward(inputs=trainable)
+    opt.step()
 
 
 def batch_independent(D: nn.Module) -> bool:
@@ -94,13 +127,11 @@ def update_d(D: nn.Module, real: Tensor, fake: Tensor, loss: _losses.GANLoss,
         if penalty is not None:
             draws = {"generator": noise} if takes_generator(penalty) else {}
             total = d_loss + penalty_weight * penalty(D, real, fake, **draws)
-    if check_finite and not bool(torch.isfinite(total.detach()).all()):
+    if check_finite and not finite(total):
         raise TrainingDiverged(f"the discriminator loss{' with its penalty' if penalty else ''} is "
                                f"{total.item()}: training diverged (or its inputs hold NaN/inf); "
                                "D was not updated")
-    d_opt.zero_grad(set_to_none=True)
-    total.backward()
-    d_opt.step()
+    backward_and_step(total, d_opt)
     if clip is not None:
         clip_weights_(D, clip)
     return d_loss.detach()
@@ -110,22 +141,14 @@ def update_g(D: nn.Module, fake: Tensor, loss: _losses.GANLoss, g_opt: torch.opt
              labels: Tensor | None = None, mixed_precision: bool = False,
              check_finite: bool = True) -> Tensor:
     """Minimise ``loss.g_loss(D(fake))`` over G's parameters, where ``fake`` = G(z) carries G's
-    graph. D's parameters are frozen during the step, so no gradient is computed for them."""
-    frozen = [p for p in D.parameters() if p.requires_grad]
-    for p in frozen:
-        p.requires_grad_(False)
-    try:
-        with autocast(fake.device, mixed_precision):
-            g_loss = loss.g_loss(forward(D, fake, labels))
-        if check_finite and not bool(torch.isfinite(g_loss.detach()).all()):
-            raise TrainingDiverged(f"the generator loss is {g_loss.item()}: training diverged (or "
-                                   "its inputs hold NaN/inf); G was not updated")
-        g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_opt.step()
-    finally:
-        for p in frozen:
-            p.requires_grad_(True)
+    graph. Only ``g_opt``'s parameters receive gradients: none is computed for D's, and D's
+    ``.grad`` are left as they were."""
+    with autocast(fake.device, mixed_precision):
+        g_loss = loss.g_loss(forward(D, fake, labels))
+    if check_finite and not finite(g_loss):
+        raise TrainingDiverged(f"the generator loss is {g_loss.item()}: training diverged (or "
+                               "its inputs hold NaN/inf); G was not updated")
+    backward_and_step(g_loss, g_opt)
     return g_loss.detach()
 
 
@@ -202,7 +225,7 @@ def g_step(G: nn.Module, D: nn.Module, batch_size: int, loss: _losses.GANLoss,
            noise: torch.Generator | None = None, mixed_precision: bool = False) -> Tensor:
     """One generator update: minimise ``loss.g_loss`` of D on ``batch_size`` fresh fakes.
 
-    D's parameters are frozen during the step, so no gradient is computed for them.
+    No gradient is computed for D's parameters, and D's ``.grad`` are left as they were.
     ``mixed_precision`` runs the forward pass under bf16 autocast on CUDA.
 
     Every argument is checked before anything changes; a NaN or infinite loss raises

@@ -26,7 +26,7 @@ from . import losses as _losses
 from . import resume as _resume
 from .data import Distribution
 from .history import Callback, History
-from .models import latent_noise
+from .models._common import draw_latent
 from .steps import (Penalty, TrainingDiverged, autocast, batch_independent, check_loss,
                     check_models, check_optimizer, check_penalty, forward, update_d, update_g)
 from .utils import device as resolve_device
@@ -303,7 +303,7 @@ def fit(G: nn.Module, D: nn.Module, data, loss: _losses.GANLoss = _losses.non_sa
             d_losses = []
             for i in range(config.d_steps):
                 real, labels = next(batches)
-                z = latent_noise(real.shape[0], G.latent_dim, dev, noise)       # [n, latent]
+                z = draw_latent(real.shape[0], G.latent_dim, dev, noise)        # [n, latent]
                 last = i == config.d_steps - 1
                 with torch.set_grad_enabled(last), autocast(dev, config.mixed_precision):
                     fake = forward(G, z, labels)    # [n, ...]; the last one keeps G's graph

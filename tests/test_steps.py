@@ -79,3 +79,57 @@ def test_a_non_finite_loss_stops_the_update_before_the_optimiser_steps():
         steps.update_d(D, torch.full((4, 2), float("nan")), torch.randn(4, 2),
                        gt.losses.non_saturating, opt)
     assert all(torch.equal(a, b) for a, b in zip(before, D.parameters()))
+
+
+def test_an_update_is_zero_grad_backward_step_on_the_optimiser_s_parameters_only():
+    """backward_and_step gives the textbook update exactly: the other network's gradients, left
+    over from its own last step, are neither added to nor cleared; a gradient left on one of
+    the optimiser's parameters is replaced, not accumulated."""
+    G, D = models()
+    G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
+    z = torch.randn(16, 2)
+    for d in (D, D2):                       # both D's carry the gradients of a D step
+        (d(torch.randn(16, 2)) ** 2).mean().backward()
+    d_grads = [p.grad.clone() for p in D.parameters()]
+    opt = torch.optim.Adam(G.parameters(), lr=1e-2)
+    opt2 = torch.optim.Adam(G2.parameters(), lr=1e-2)
+    for p in G.parameters():
+        p.grad = torch.full_like(p, 7.0)    # stale: must not reach the update
+    steps.update_g(D, G(z), gt.losses.non_saturating, opt)
+    # the textbook way: freeze D, zero G's gradients, backward, step
+    D2.requires_grad_(False)
+    opt2.zero_grad()
+    gt.losses.non_saturating.g_loss(D2(G2(z))).backward()
+    opt2.step()
+    for a, b in zip(G.parameters(), G2.parameters()):
+        assert torch.equal(a, b)
+    assert all(torch.equal(p.grad, g) for p, g in zip(D.parameters(), d_grads))
+
+
+def test_a_partly_frozen_model_trains_its_trainable_part_and_a_fully_frozen_one_is_refused():
+    G, D = models()
+    first = G.net[0].weight
+    first.requires_grad_(False)
+    before, bias = first.clone(), G.net[0].bias.clone()
+    opt = torch.optim.Adam(G.parameters(), lr=1e-2)
+    steps.update_g(D, G(torch.randn(8, 2)), gt.losses.non_saturating, opt)
+    assert torch.equal(first, before) and first.grad is None
+    assert not torch.equal(G.net[0].bias, bias)             # Adam moves every entry by ≈ lr
+    G.requires_grad_(False)
+    with pytest.raises(ValueError, match="requires_grad=False: there is nothing to train"):
+        steps.update_g(D, G(torch.randn(8, 2)), gt.losses.non_saturating, opt)
+
+
+def test_an_update_without_mixed_precision_switches_a_caller_s_autocast_off():
+    """Outside autocast no context is entered; inside a caller's CPU autocast region the update
+    still runs in float32, as torch.autocast(enabled=False) makes it."""
+    G, D = models()
+    real, fake = torch.randn(8, 2), torch.randn(8, 2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        with steps.autocast(torch.device("cpu"), False):
+            assert not torch.is_autocast_enabled("cpu")
+            assert D(real).dtype == torch.float32
+        assert D(real).dtype == torch.bfloat16      # the caller's region is restored
+    loss = steps.update_d(D, real, fake, gt.losses.non_saturating,
+                          torch.optim.SGD(D.parameters(), lr=0.0))
+    assert loss.dtype == torch.float32

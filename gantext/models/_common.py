@@ -57,6 +57,13 @@ def latent_noise(n: int, latent_dim: int, device: torch.device,
     _check_device(device)
     _check.generator(generator)
     _check.memory(n * latent_dim * 4, f"latent_noise(n={n}, latent_dim={latent_dim})")
+    return draw_latent(n, latent_dim, torch.device(device), generator)
+
+
+def draw_latent(n: int, latent_dim: int, device: torch.device,
+                generator: torch.Generator | None) -> torch.Tensor:
+    """:func:`latent_noise` without its argument checks, for a training loop that checked them
+    once before its first step (the checks cost more than the draw at the book's sizes)."""
     if generator is None:
         return torch.randn(n, latent_dim, device=device)
     z = torch.randn(n, latent_dim, generator=generator, device=generator.device)

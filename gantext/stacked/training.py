@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 from .. import _check
 from .. import losses as _losses
 from ..data import Distribution
-from ..models import latent_noise
-from ..steps import TrainingDiverged, check_loss
+from ..models._common import draw_latent
+from ..steps import TrainingDiverged, backward_and_step, check_loss
 from ..train import DEFAULT_BETAS, DEFAULT_LR, TrainConfig, real_batches
 from ..utils import device as resolve_device
 from ..utils import training_streams
@@ -338,12 +338,12 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
     if per_model_streams:   # model m: the streams of gt.fit(seed=config.seed + m), drawn as fit draws
         noise, data_rng = zip(*(training_streams(config.seed + m, dev) for m in range(n_models)))
         batches = [real_batches(data, n, dev, g) for g in data_rng]
-        latent = lambda: torch.stack([latent_noise(n, G.latent_dim, dev, g) for g in noise])
+        latent = lambda: torch.stack([draw_latent(n, G.latent_dim, dev, g) for g in noise])
         real_batch = lambda: torch.stack([next(b)[0] for b in batches])
     else:                   # one call per draw for all models
         noise, data_rng = training_streams(config.seed, dev)
         batches = real_batches(data, n_models * n, dev, data_rng)
-        latent = lambda: latent_noise(n_models * n, G.latent_dim, dev, noise).view(n_models, n, -1)
+        latent = lambda: draw_latent(n_models * n, G.latent_dim, dev, noise).view(n_models, n, -1)
         real_batch = lambda: next(batches)[0].view(n_models, n, -1)
     joint = D.batch_independent
     d_loss_per_model = torch.vmap(loss.d_loss)                                  # [M, k], [M, k] -> [M]
@@ -369,9 +369,7 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
                 if gradient_penalty:
                     total = total + config.penalty_weight * stacked_gradient_penalty(
                         D, real, fake, noise).sum()
-                d_opt.zero_grad(set_to_none=True)
-                total.backward(inputs=d_params)
-                d_opt.step()
+                backward_and_step(total, d_opt)
                 if config.clip is not None:
                     with torch.no_grad():
                         for p in d_params:
@@ -383,9 +381,7 @@ def fit_stacked(G: StackedGenerator, D: StackedDiscriminator, data,
             else:
                 fake_logits = D(fake)                                           # [M, n/m]
             g_per_model = g_loss_per_model(fake_logits)                         # [M]
-            g_opt.zero_grad(set_to_none=True)
-            g_per_model.sum().backward(inputs=g_params)
-            g_opt.step()
+            backward_and_step(g_per_model.sum(), g_opt)
             history.append(torch.stack(d_losses).mean(dim=0), g_per_model)
             if on_divergence == "raise" and (step % 10 == 0 or step == config.steps):
                 history.raise_if_diverged()
