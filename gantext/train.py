@@ -130,11 +130,13 @@ def _optimizer(opt, model: nn.Module, lr: float | None, betas, name: str, model_
 
 
 def _samples_and_labels(batch) -> tuple[Tensor, Tensor | None]:
-    """A batch is a tensor of samples, or ``(samples, labels)`` for a conditional GAN."""
+    """A batch is a tensor of samples, ``(samples,)`` (what a DataLoader over a one-tensor
+    ``TensorDataset`` yields), or ``(samples, labels)`` for a conditional GAN."""
     if isinstance(batch, (tuple, list)):
-        if len(batch) != 2:
-            raise ValueError(f"a batch must be a tensor or a (samples, labels) pair, got {len(batch)} items")
-        return batch[0], batch[1]
+        if len(batch) not in (1, 2):
+            raise ValueError("a batch must be a tensor, a (samples,) tuple or a (samples, labels) "
+                             f"pair, got {len(batch)} items")
+        return batch[0], batch[1] if len(batch) == 2 else None
     return batch, None
 
 

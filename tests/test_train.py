@@ -104,7 +104,14 @@ def test_tensor_and_loader_data():
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(data), batch_size=32, drop_last=True)
     G, D = small_models()
     batches = ([b[0] for b in loader])  # an iterable of tensors, cycled over epochs
-    assert gt.fit(G, D, batches, config=quick(steps=40)).step == 40
+    tensors = gt.fit(G, D, batches, config=quick(steps=40))
+    assert tensors.step == 40
+    # the loader itself yields one-item lists [samples]: the same batches, the same run
+    G, D = small_models()
+    assert np.array_equal(gt.fit(G, D, loader, config=quick(steps=40)).d_loss, tensors.d_loss)
+    G, D = small_models()
+    with pytest.raises(ValueError, match=r"a \(samples,\) tuple or a \(samples, labels\) pair, got 3"):
+        gt.fit(G, D, [(data[:8], data[:8], data[:8])], config=quick(steps=1))
 
 
 def test_callbacks_are_called_at_step_zero_and_every_n():
