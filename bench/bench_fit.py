@@ -7,7 +7,14 @@ kernel, ``BCEWithLogitsLoss`` on separate real and fake batches, the fakes reuse
 generator step, D's gradients computed in the generator step too, and a ``.item()`` per step to
 log the losses. A third loop, ``gt.fit`` with its per-step divergence checks switched off,
 measures what the checks cost. The figure of merit is the ratio of iterations per second, not
-the absolute speed, which depends on the machine. Prints a table and writes ``bench/results/fit.json``.
+the absolute speed, which depends on the machine.
+
+The last column bounds what any eager loop with ``gt.fit``'s arithmetic could reach: the time
+``gt.fit`` spends inside ATen operators (kernels and their dispatch, from ``torch.profiler``,
+summed per step) is a floor no reordering of the Python around them removes, so the reference's
+time per step divided by it is a ceiling on the ratio. Where the ceiling is below a target, the
+target needs other arithmetic (fewer or cheaper operations: bf16 products, fused kernels), not
+a leaner loop. Prints a table and writes ``bench/results/fit.json``.
 
     .venv/bin/python bench/bench_fit.py [--steps 1000] [--repeats 5] [--threads 1 2] [--device auto]
 """
@@ -83,6 +90,15 @@ def fit_unchecked(G, D, data, config):
         train.update_d, train.update_g = checked
 
 
+def operator_seconds(loop, device, hidden) -> float:
+    """Seconds one run of ``loop`` spends inside ATen operators (self time, summed)."""
+    from torch.profiler import ProfilerActivity, profile
+    G, D = models(device, hidden)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        loop(G, D)
+    return sum(e.self_cpu_time_total for e in prof.key_averages() if e.key.startswith("aten::")) / 1e6
+
+
 def measure(device, hidden, batch_size, steps, repeats):
     """Iterations per second of the loops, interleaved so that drifts in load hit all alike."""
     data = gt.ring()
@@ -97,7 +113,8 @@ def measure(device, hidden, batch_size, steps, repeats):
         for name, loop in loops.items():
             G, D = models(device, hidden)
             results[name].append(steps / timed(lambda: loop(G, D), device))
-    return results
+    floor = operator_seconds(loops["gt.fit"], device, hidden) / steps if device.type == "cpu" else None
+    return results, floor
 
 
 def main():
@@ -114,21 +131,23 @@ def main():
     print(f"device: {device} ({name}), torch {torch.__version__}, {args.steps} steps, "
           f"best of {args.repeats} interleaved runs")
     print(f"{'threads':>7} {'size':<8}{'reference it/s':>16}{'gt.fit it/s':>14}{'ratio':>8}"
-          f"{'checks cost':>13}")
+          f"{'checks cost':>13}{'ceiling':>9}")
     rows = []
     for threads in args.threads:
         torch.set_num_threads(threads)
         for size in args.sizes:
             hidden, batch_size = SIZES[size]
-            results = measure(device, hidden, batch_size, args.steps, args.repeats)
+            results, floor = measure(device, hidden, batch_size, args.steps, args.repeats)
             best = {k: max(v) for k, v in results.items()}
             ratio = best["gt.fit"] / best["reference"]
             checks = 1 - best["gt.fit"] / best["unchecked"]    # fraction of the time spent checking
+            ceiling = None if floor is None else 1 / (best["reference"] * floor)
             print(f"{threads:>7} {size:<8}{best['reference']:>16.1f}{best['gt.fit']:>14.1f}{ratio:>7.2f}x"
-                  f"{100 * checks:>12.1f}%")
+                  f"{100 * checks:>12.1f}%" + ("" if ceiling is None else f"{ceiling:>8.2f}x"))
             rows.append({"threads": threads, "size": size, "hidden": hidden, "batch_size": batch_size,
                          "iterations_per_second": results, "ratio_best": ratio,
-                         "divergence_check_cost": checks})
+                         "divergence_check_cost": checks, "operator_seconds_per_step": floor,
+                         "ceiling": ceiling})
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "fit.json").write_text(json.dumps({
