@@ -44,7 +44,7 @@ def autocast(device: torch.device, enabled: bool):
     range, so no loss scaling is needed. When not enabled, autocast is switched off inside (a
     caller's own autocast region included); outside any such region that needs no context."""
     on = enabled and device.type == "cuda"
-    if not on and not torch.is_autocast_enabled(device.type):
+    if not on and not _check._autocast(device.type):
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=on)
 
@@ -66,10 +66,11 @@ def backward_and_step(loss: Tensor, opt: torch.optim.Optimizer) -> None:
     the previous step's. The same update as ``opt.zero_grad(); loss.backward(); opt.step()`` with
     the other network frozen, without the bookkeeping that costs more than the arithmetic at the
     book's sizes."""
-    params = parameters_of(opt)
-    for p in params:
+    trainable = []
+    for p in parameters_of(opt):
         p.grad = None
-    trainable = [p for p in params if p.requires_grad]
+        if p.requires_grad:
+            trainable.append(p)
     if not trainable:
         raise ValueError(f"every parameter of the optimiser ({type(opt).__name__}) has "
                          "requires_grad=False: there is nothing to train")
@@ -166,7 +167,7 @@ def check_optimizer(opt, model: nn.Module, name: str, model_name: str) -> None:
         raise TypeError(f"{name} must be a torch.optim.Optimizer over {model_name}'s parameters, "
                         f"got {type(opt).__name__}")
     own = {id(p) for p in model.parameters()}
-    params = [p for group in opt.param_groups for p in group["params"]]
+    params = parameters_of(opt)
     foreign = sum(id(p) not in own for p in params)
     if not params or foreign:
         raise ValueError(f"{name} must optimise {model_name}'s parameters, but {foreign} of its "
